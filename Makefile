@@ -1,0 +1,33 @@
+# ConvLab: `make run` opens the app, `make test` runs the whole suite headless.
+# Both create .venv from requirements.txt first when it is missing or older than
+# requirements.txt; a second run reuses it.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.requirements-installed
+# Extra arguments for pytest, e.g. `make test PYTEST_ARGS="-k resnet -x"`.
+PYTEST_ARGS ?=
+
+.PHONY: run test venv bench clean
+
+run: $(STAMP)
+	$(PY) main.py
+
+test: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest tests $(PYTEST_ARGS)
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	@touch $(STAMP)
+
+# Every benchmark once, on whatever machine this is; each prints its own ratios.
+bench: $(STAMP)
+	@for b in benchmarks/*.py; do echo "== $$b"; QT_QPA_PLATFORM=offscreen $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,1 @@
+"""alexnet: not written yet."""

@@ -1,0 +1,1 @@
+"""efficientnet: not written yet."""

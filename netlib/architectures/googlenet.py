@@ -1,0 +1,1 @@
+"""googlenet: not written yet."""

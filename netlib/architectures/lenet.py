@@ -1,0 +1,1 @@
+"""lenet: not written yet."""

@@ -1,0 +1,1 @@
+"""mobilenet: not written yet."""

@@ -1,0 +1,1 @@
+"""nin: not written yet."""

@@ -1,0 +1,1 @@
+"""resnet: not written yet."""

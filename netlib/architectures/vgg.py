@@ -1,0 +1,1 @@
+"""vgg: not written yet."""

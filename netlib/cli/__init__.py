@@ -1,0 +1,48 @@
+"""The command line: `python main.py COMMAND ...`, the same library the app uses, headless.
+
+Each module below adds its sub-commands with `add_commands(subparsers)` and sets
+`run=function(args) -> int` on each. Modules import Keras only inside those functions,
+so that `--help` answers at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# Sub-command modules, in the order their commands are listed in --help.
+_COMMAND_MODULES = (
+    "netlib.cli.models",  # list, summary
+    "netlib.cli.data",  # scan
+    "netlib.cli.train",  # train, evaluate, predict, export
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python main.py",
+        description="ConvLab: the classic convolutional networks, to read, train and test. "
+        "Without a command, the desktop app opens.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module_name in _COMMAND_MODULES:
+        importlib.import_module(module_name).add_commands(commands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "run", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.run(args) or 0)
+    except ValueError as error:
+        # Bad names, options and sizes are the user's to fix: one clear line, no traceback.
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

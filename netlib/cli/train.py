@@ -1,0 +1,5 @@
+"""Not written yet: adds no commands."""
+
+
+def add_commands(commands) -> None:
+    pass

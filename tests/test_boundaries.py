@@ -1,0 +1,40 @@
+"""The architecture is the direction of imports: gui -> netlib, never the reverse, and
+TensorFlow only where it is TensorFlow-only by nature."""
+
+import re
+from pathlib import Path
+
+NETLIB = Path(__file__).resolve().parent.parent / "netlib"
+# tf.distribute strategies and SavedModel/TFLite export exist only on TensorFlow.
+TENSORFLOW_ONLY_MODULES = {"distribute.py"}
+
+IMPORT = re.compile(r"^\s*(?:from|import)\s+([\w.]+)", re.MULTILINE)
+
+
+def _imports(path: Path) -> set[str]:
+    return {m.group(1).split(".")[0] for m in IMPORT.finditer(path.read_text(encoding="utf-8"))}
+
+
+def test_netlib_never_imports_qt_or_the_gui():
+    offenders = [
+        str(p.relative_to(NETLIB))
+        for p in NETLIB.rglob("*.py")
+        if _imports(p) & {"PySide6", "PyQt5", "PyQt6", "gui", "pyqtgraph"}
+    ]
+    assert offenders == []
+
+
+def test_tensorflow_only_in_its_own_module():
+    offenders = [
+        str(p.relative_to(NETLIB))
+        for p in NETLIB.rglob("*.py")
+        if "tensorflow" in _imports(p) and p.name not in TENSORFLOW_ONLY_MODULES
+    ]
+    assert offenders == []
+
+
+def test_the_scan_sees_imports(tmp_path):
+    # The checks above would pass vacuously if the pattern matched nothing.
+    sample = tmp_path / "x.py"
+    sample.write_text("import os\nfrom PySide6.QtCore import Qt\n    import tensorflow as tf\n")
+    assert _imports(sample) == {"os", "PySide6", "tensorflow"}
