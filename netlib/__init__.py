@@ -7,7 +7,7 @@
     >>> netlib.summarize(model).totals.params
     61706
 
-No Qt here, and no TensorFlow outside `netlib.distribute` (TensorFlow-only by nature):
+No Qt here, and no TensorFlow outside `netlib.backend` (backend-specific by nature):
 the models and the training loop run on the TensorFlow, JAX and PyTorch backends.
 Importing `netlib` is cheap; Keras is imported when a model is first built or listed.
 """

@@ -110,7 +110,8 @@ class Reference:
     moving statistics are non-trainable: torchvision's counts exclude them, Keras' include
     them). `options`, `classes` and `input_size` say which configuration the figure is for
     (None: the model's default input size). `macs` is multiply-accumulates per image, where
-    the source gives them (torchvision's "GFLOPS" are in fact MACs).
+    the source gives them (torchvision's "GFLOPS" are in fact MACs), to be matched within
+    `macs_tolerance` (relative): 1% for exact figures, more for a paper's "about".
     """
 
     params: int
@@ -121,6 +122,7 @@ class Reference:
     input_size: int | None = None
     macs: float | None = None
     macs_source: str = ""
+    macs_tolerance: float = 0.01
 
 
 @dataclasses.dataclass(frozen=True)

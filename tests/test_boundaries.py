@@ -5,8 +5,10 @@ import re
 from pathlib import Path
 
 NETLIB = Path(__file__).resolve().parent.parent / "netlib"
-# tf.distribute strategies and SavedModel/TFLite export exist only on TensorFlow.
-TENSORFLOW_ONLY_MODULES = {"distribute.py"}
+# netlib/backend.py holds what differs between Keras backends (device detection,
+# gradients, out-of-memory errors, tf.distribute, SavedModel/TFLite export), each branch
+# importing its backend lazily; nothing else in netlib imports TensorFlow.
+TENSORFLOW_ONLY_MODULES = {"backend.py"}
 
 IMPORT = re.compile(r"^\s*(?:from|import)\s+([\w.]+)", re.MULTILINE)
 
