@@ -2,11 +2,14 @@
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+# Image caches go to a throw-away folder, never the user's cache directory.
+os.environ["CONVLAB_CACHE_DIR"] = tempfile.mkdtemp(prefix="convlab-test-cache-")
 
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
