@@ -1,0 +1,308 @@
+"""What differs between Keras backends, in one place.
+
+Everything else in netlib is plain Keras 3 (keras, keras.ops, numpy) and runs on any
+backend. What cannot be written that way lives here, one branch per backend, each
+importing its backend lazily so that asking about the JAX backend never starts TensorFlow
+(and its GPU memory allocator) and the reverse:
+
+- the device: :func:`describe_device` ("CPU" or "GPU: <name>"), :func:`gpu_names`,
+  :func:`prepare_devices` (TensorFlow: grow GPU memory as needed instead of taking it all,
+  so that a GUI process hosting a run keeps room, and an out-of-memory run can end cleanly);
+- seeds and determinism: :func:`set_seed`;
+- out-of-memory errors: :func:`is_out_of_memory`, and :func:`out_of_memory_error`, which
+  makes the backend's real exception (tests raise it inside a training step, as no GPU
+  runs there);
+- distribution, TensorFlow only: :func:`configure_cluster` (TF_CONFIG for
+  ``train --cluster``) and :func:`distribution_strategy` (``MultiWorkerMirroredStrategy``
+  across machines, ``MirroredStrategy`` over several local GPUs);
+- export, TensorFlow only: :func:`export_saved_model`, :func:`export_tflite`.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import re
+from typing import Any
+
+__all__ = [
+    "name",
+    "describe_device",
+    "gpu_names",
+    "prepare_devices",
+    "set_seed",
+    "is_out_of_memory",
+    "out_of_memory_error",
+    "supports_distribution",
+    "configure_cluster",
+    "cluster_from_environment",
+    "distribution_strategy",
+    "is_chief",
+    "export_saved_model",
+    "export_tflite",
+]
+
+_HOST_PORT = re.compile(r"^[A-Za-z0-9_.\-\[\]:]+:\d{1,5}$")
+
+
+def name() -> str:
+    """The Keras backend in use: "tensorflow", "jax" or "torch"."""
+    import keras
+
+    return keras.backend.backend()
+
+
+# --------------------------------------------------------------------------- devices
+
+
+def gpu_names() -> list[str]:
+    """The names of the GPUs the current backend will compute on (empty on a CPU machine).
+
+    TensorFlow: the CUDA device names TensorFlow reports (an empty list when TensorFlow
+    finds no CUDA driver, as on a CPU-only build). JAX: the `device_kind` of every device
+    on the "gpu" platform. PyTorch: `torch.cuda.get_device_name`.
+    """
+    backend = name()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        names = []
+        for gpu in tf.config.list_physical_devices("GPU"):
+            try:
+                details = tf.config.experimental.get_device_details(gpu)
+            except (RuntimeError, ValueError):
+                details = {}
+            names.append(details.get("device_name") or gpu.name)
+        return names
+    if backend == "jax":
+        import jax
+
+        try:
+            devices = jax.devices("gpu")
+        except RuntimeError:  # no GPU platform in this jaxlib build, or no driver
+            return []
+        return [device.device_kind for device in devices]
+    if backend == "torch":
+        import torch
+
+        if not torch.cuda.is_available():
+            return []
+        return [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
+    return []
+
+
+def describe_device() -> str:
+    """"CPU", or "GPU: <name>" ("GPU: <name> (x2)" for two alike): what training runs on."""
+    names = gpu_names()
+    if not names:
+        return "CPU"
+    if len(set(names)) == 1:
+        suffix = f" (x{len(names)})" if len(names) > 1 else ""
+        return f"GPU: {names[0]}{suffix}"
+    return "GPU: " + ", ".join(names)
+
+
+@functools.cache
+def prepare_devices() -> None:
+    """Let TensorFlow allocate GPU memory as it needs it, rather than all at start-up.
+
+    Without this a GUI process that trains twice holds the first run's memory, and an
+    out-of-memory error is more likely to leave the device unusable. Must run before
+    TensorFlow first touches the GPU; later calls (and other backends) do nothing. JAX
+    reads `XLA_PYTHON_CLIENT_PREALLOCATE=false` from the environment instead, which only
+    the process's launcher can set early enough.
+    """
+    if name() != "tensorflow":
+        return
+    import tensorflow as tf
+
+    for gpu in tf.config.list_physical_devices("GPU"):
+        try:
+            tf.config.experimental.set_memory_growth(gpu, True)
+        except RuntimeError:  # the GPU was initialised already: too late, and harmless
+            pass
+
+
+def set_seed(seed: int, *, deterministic: bool = False) -> None:
+    """Seed Python, NumPy and the backend (`keras.utils.set_random_seed`).
+
+    `deterministic=True` also asks TensorFlow for deterministic kernels
+    (`tf.config.experimental.enable_op_determinism`): bit-identical reruns, at some cost in
+    speed, process-wide and irreversible; some GPU ops then raise as having no
+    deterministic implementation. JAX on the CPU is deterministic already; on a GPU it
+    follows `XLA_FLAGS=--xla_gpu_deterministic_ops=true`, which must be set at start-up.
+    """
+    import keras
+
+    keras.utils.set_random_seed(int(seed))
+    if deterministic and name() == "tensorflow":
+        import tensorflow as tf
+
+        tf.config.experimental.enable_op_determinism()
+
+
+# ------------------------------------------------------------------------ out of memory
+
+
+def is_out_of_memory(error: BaseException) -> bool:
+    """True when `error` is the backend running out of device (or host) memory.
+
+    TensorFlow raises `tf.errors.ResourceExhaustedError`; JAX (XLA) raises
+    `jax.errors.JaxRuntimeError` whose message starts "RESOURCE_EXHAUSTED"; PyTorch raises
+    `torch.OutOfMemoryError`. Host-side `MemoryError` counts too.
+    """
+    if isinstance(error, MemoryError):
+        return True
+    backend = name()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        return isinstance(error, tf.errors.ResourceExhaustedError)
+    if backend == "jax":
+        import jax
+
+        return isinstance(error, jax.errors.JaxRuntimeError) and "RESOURCE_EXHAUSTED" in str(
+            error
+        )
+    if backend == "torch":
+        import torch
+
+        return isinstance(error, torch.OutOfMemoryError)
+    return False
+
+
+def out_of_memory_error(message: str = "out of memory") -> BaseException:
+    """An instance of the current backend's own out-of-memory exception.
+
+    For tests: no GPU runs there, so a test raises this from inside a real training step
+    to check that the run ends with a helpful message and the process survives.
+    """
+    backend = name()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        return tf.errors.ResourceExhaustedError(None, None, message)
+    if backend == "jax":
+        import jax
+
+        return jax.errors.JaxRuntimeError(f"RESOURCE_EXHAUSTED: {message}")
+    if backend == "torch":
+        import torch
+
+        return torch.OutOfMemoryError(message)
+    return MemoryError(message)
+
+
+# ------------------------------------------------------------------------- distribution
+
+
+def supports_distribution() -> bool:
+    """Whether `tf.distribute` strategies are available: only on the TensorFlow backend."""
+    return name() == "tensorflow"
+
+
+def configure_cluster(workers: list[str] | str, task_index: int) -> dict[str, Any]:
+    """Describe a multi-worker cluster in TF_CONFIG for this process, and return it.
+
+    `workers` lists every worker's "host:port" (the same list, in the same order, on every
+    machine; a comma-separated string is accepted); `task_index` is this machine's position
+    in it, 0 being the chief, which writes the run folder. Raises ValueError for a
+    malformed list or index, or on a backend without `tf.distribute`.
+    """
+    if not supports_distribution():
+        raise ValueError(
+            f"Training across machines (--cluster) uses tf.distribute, which needs the "
+            f"TensorFlow backend; this process runs Keras on {name()!r}. "
+            f"Start it with KERAS_BACKEND=tensorflow, or train on one machine."
+        )
+    if isinstance(workers, str):
+        workers = [w.strip() for w in workers.split(",") if w.strip()]
+    workers = list(workers)
+    bad = [w for w in workers if not _HOST_PORT.match(w)]
+    if not workers or bad:
+        raise ValueError(
+            "--cluster must list every worker as host:port, separated by commas "
+            f"(e.g. 10.0.0.1:12345,10.0.0.2:12345); received {','.join(workers)!r}."
+        )
+    if isinstance(task_index, bool) or not isinstance(task_index, int):
+        raise ValueError(f"--task-index must be an integer; received {task_index!r}.")
+    if not 0 <= task_index < len(workers):
+        raise ValueError(
+            f"--task-index must be between 0 and {len(workers) - 1} for a cluster of "
+            f"{len(workers)} workers; received {task_index}."
+        )
+    config = {"cluster": {"worker": workers}, "task": {"type": "worker", "index": task_index}}
+    os.environ["TF_CONFIG"] = json.dumps(config)
+    return config
+
+
+def cluster_from_environment() -> dict[str, Any] | None:
+    """The TF_CONFIG of this process when it names more than one worker, else None."""
+    text = os.environ.get("TF_CONFIG")
+    if not text:
+        return None
+    try:
+        config = json.loads(text)
+    except json.JSONDecodeError:
+        raise ValueError(f"TF_CONFIG is not valid JSON: {text!r}.") from None
+    workers = config.get("cluster", {}).get("worker", [])
+    return config if len(workers) > 1 else None
+
+
+@functools.cache
+def distribution_strategy():
+    """The `tf.distribute` strategy this process should train under, or None for the
+    backend's default (one device).
+
+    `MultiWorkerMirroredStrategy` when TF_CONFIG names several workers (see
+    :func:`configure_cluster`); `MirroredStrategy` when several GPUs are visible on the
+    TensorFlow backend; otherwise None. Created once per process, before any model is
+    built: TensorFlow requires collective ops to be configured before its first op.
+    """
+    if not supports_distribution():
+        if cluster_from_environment():
+            raise ValueError(
+                "TF_CONFIG describes a cluster, but tf.distribute needs the TensorFlow "
+                f"backend; this process runs Keras on {name()!r}."
+            )
+        return None
+    import tensorflow as tf
+
+    if cluster_from_environment():
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    prepare_devices()
+    if len(tf.config.list_logical_devices("GPU")) > 1:
+        return tf.distribute.MirroredStrategy()
+    return None
+
+
+def is_chief(strategy=None) -> bool:
+    """True unless this process is a non-chief worker of a multi-worker cluster."""
+    config = cluster_from_environment()
+    if strategy is None or config is None:
+        return True
+    return int(config.get("task", {}).get("index", 0)) == 0
+
+
+# -------------------------------------------------------------------------------- export
+
+
+def _require_tensorflow(what: str) -> None:
+    if name() != "tensorflow":
+        raise ValueError(
+            f"{what} export needs the TensorFlow backend (Keras runs on {name()!r} here); "
+            f"the .keras format works on every backend."
+        )
+
+
+def export_saved_model(model, path: str | os.PathLike) -> None:
+    """Write `model` as a TensorFlow SavedModel directory with a `serve` endpoint."""
+    _require_tensorflow("SavedModel")
+    model.export(str(path), format="tf_saved_model", verbose=False)
+
+
+def export_tflite(model, path: str | os.PathLike) -> None:
+    """Write `model` as a TensorFlow Lite (LiteRT) flatbuffer; `path` ends in `.tflite`."""
+    _require_tensorflow("TFLite")
+    model.export(str(path), format="litert", verbose=False)
