@@ -12,29 +12,39 @@ class LocalResponseNormalization(keras.layers.Layer):
 
         b[c] = a[c] / (k + alpha * sum_{c' = c - size//2}^{c + size//2} a[c']**2) ** beta
 
-    with the paper's constants n=5, k=2, alpha=1e-4, beta=0.75 by default. As in the paper
-    (and TensorFlow's `tf.nn.local_response_normalization`), alpha multiplies the plain sum;
-    Caffe divides it by `size` instead. Channels-last input; no weights.
+    where the sum stops at the first and last channel. The paper's constants n=5, k=2,
+    alpha=1e-4, beta=0.75 are the defaults. As in the paper (and TensorFlow's
+    `tf.nn.local_response_normalization`), alpha multiplies the plain sum; Caffe divides it
+    by `size` first, so a Caffe layer (GoogLeNet's: local_size 5, alpha 1e-4, k 1) is
+    `LocalResponseNormalization(size=5, k=1.0, alpha=1e-4 / 5)`. Channels-last input; no
+    weights.
     """
 
     def __init__(self, size=5, k=2.0, alpha=1e-4, beta=0.75, **kwargs):
         super().__init__(**kwargs)
-        if size < 1 or size % 2 == 0:
-            raise ValueError(f"size must be a positive odd integer; received size={size}.")
+        if isinstance(size, bool) or int(size) != size or size < 1 or size % 2 == 0:
+            raise ValueError(f"size must be a positive odd integer; received size={size!r}.")
+        if k <= 0 or alpha < 0 or beta < 0:
+            raise ValueError(
+                f"k must be > 0 and alpha, beta >= 0; received k={k}, alpha={alpha}, beta={beta}."
+            )
         self.size = int(size)
         self.k = float(k)
         self.alpha = float(alpha)
         self.beta = float(beta)
 
     def call(self, inputs):
-        squared = ops.square(inputs)
+        # The squares are summed in float32 even under mixed precision: ReLU outputs above
+        # 256 would overflow float16 when squared, turning the whole response to zero.
+        x = ops.cast(inputs, "float32")
         half = self.size // 2
-        channels = ops.shape(inputs)[-1]
-        padded = ops.pad(squared, [[0, 0]] * (len(inputs.shape) - 1) + [[half, half]])
+        channels = ops.shape(x)[-1]
+        padded = ops.pad(ops.square(x), [[0, 0]] * (len(x.shape) - 1) + [[half, half]])
         window_sum = padded[..., 0:channels]
         for offset in range(1, self.size):
             window_sum = window_sum + padded[..., offset : offset + channels]
-        return inputs / ops.power(self.k + self.alpha * window_sum, self.beta)
+        normalised = x / ops.power(self.k + self.alpha * window_sum, self.beta)
+        return ops.cast(normalised, self.compute_dtype)
 
     def compute_output_shape(self, input_shape):
         return input_shape
