@@ -1,0 +1,208 @@
+"""From a config's dataset folder to the batches `model.fit` takes, through netlib.data.
+
+scan -> split (stratified, seeded) -> one image cache for the whole folder (decoded once,
+memory-mapped, reused by later runs and by resumes) -> ImageBatches per part. Also
+measures what the model needs from the training images: per-channel statistics for
+normalisation and, for AlexNet's colour augmentation, the principal components.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+
+from netlib import data
+from netlib.train.config import TrainConfig
+
+__all__ = ["PreparedData", "prepare_data", "MultiHeadBatches", "loader_workers"]
+
+
+def loader_workers() -> int:
+    """PyDataset workers for training batches: 1, i.e. no Keras enqueuer threads.
+
+    A batch is a slice of a memory-mapped cache, cheap to assemble; on TensorFlow, Keras
+    then prefetches with tf.data (AUTOTUNE), which overlaps loading with the step
+    (benchmarks/train_throughput.py --from-folder measures folder against synthetic data).
+    Keras' enqueuer threads (workers > 1) are also not stopped when a run is aborted
+    mid-epoch, so a GUI that stops runs would accumulate them.
+    """
+    return 1
+
+
+@dataclasses.dataclass
+class PreparedData:
+    """A dataset ready for training: classes, the split, the cache and its rows per part."""
+
+    root: Path
+    classes: list[str]
+    cache: Any  # netlib.data.ImageCache
+    rows: dict[str, np.ndarray]  # "train", "validation", "test" -> cache rows
+    skipped: list[dict[str, str]]  # files left out, with reasons (scan and decode)
+    statistics: tuple[np.ndarray, np.ndarray] | None = None  # per-channel mean, variance
+    pca: tuple[np.ndarray, np.ndarray] | None = None  # eigenvalues, eigenvectors
+
+    def count(self, part: str) -> int:
+        return len(self.rows[part])
+
+    def batches(self, part: str, batch_size: int, *, shuffle: bool, seed: int = 0):
+        """An ImageBatches over one part ("train", "validation" or "test")."""
+        return data.ImageBatches(
+            self.cache,
+            batch_size=batch_size,
+            shuffle=shuffle,
+            seed=seed,
+            indices=self.rows[part],
+            workers=loader_workers(),
+        )
+
+    def paths(self, part: str) -> list[str]:
+        """The part's files, relative to the dataset folder (POSIX separators)."""
+        return [_relative(Path(self.cache.paths[int(r)]), self.root) for r in self.rows[part]]
+
+    def description(self) -> dict[str, Any]:
+        """dataset.json: what the run trained on, for people and for the app."""
+        described: dict[str, Any] = {
+            "root": str(self.root),
+            "classes": list(self.classes),
+            "counts": {part: self.count(part) for part in ("train", "validation", "test")},
+            "image_size": list(self.cache.image_size),
+            "color_mode": self.cache.color_mode,
+            "resize": self.cache.resize,
+            "skipped": self.skipped,
+            "splits": {part: self.paths(part) for part in ("train", "validation", "test")},
+        }
+        if self.statistics is not None:
+            mean, variance = self.statistics
+            described["normalization"] = {
+                "mean": [float(v) for v in mean],
+                "std": [float(np.sqrt(v)) for v in variance],
+            }
+        if self.pca is not None:
+            values, vectors = self.pca
+            described["pca"] = {
+                "eigenvalues": np.asarray(values).tolist(),
+                "eigenvectors": np.asarray(vectors).tolist(),
+            }
+        return described
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _needs_pca(spec) -> bool:
+    if isinstance(spec, dict):
+        return bool(spec.get("pca_color"))
+    if isinstance(spec, (list, tuple)):
+        return any(
+            entry == "pca_color" or (isinstance(entry, dict) and entry.get("name") == "pca_color")
+            for entry in spec
+        )
+    return False
+
+
+def prepare_data(
+    config: TrainConfig,
+    *,
+    progress: Callable[[str, int, int], None] | None = None,
+    cancel: Callable[[], bool] | None = None,
+) -> PreparedData:
+    """Scan, split and cache `config.dataset`, and measure the training images.
+
+    `progress(stage, done, total)` reports "scanning" and "caching"; `cancel()` is polled
+    and, when it returns True, netlib.data.Cancelled is raised. A folder that cannot be
+    used raises netlib.data.DatasetError (a ValueError) naming the problem.
+    """
+
+    def reporter(stage):
+        return (lambda done, total: progress(stage, done, total)) if progress else None
+
+    index = data.scan(config.dataset, progress=reporter("scanning"), cancel=cancel)
+    parts = data.split(index, validation=config.validation, test=config.test, seed=config.seed)
+    height, width, _ = config.input_shape()
+    cache = data.build_cache(
+        index.samples,
+        image_size=(height, width),
+        color_mode=config.resolved_color_mode(),
+        resize=config.resize,
+        progress=reporter("caching"),
+        cancel=cancel,
+    )
+    rows = {
+        "train": cache.rows_for(parts.train),
+        "validation": cache.rows_for(parts.validation),
+        "test": cache.rows_for(parts.test),
+    }
+    if len(rows["train"]) == 0:
+        raise data.DatasetError(f"{index.root} has no usable training images.")
+    skipped = [
+        {"path": _relative(Path(s.path), Path(index.root)), "reason": s.reason, "detail": s.detail}
+        for s in [*index.skipped, *cache.skipped]
+    ]
+    prepared = PreparedData(Path(index.root), list(index.classes), cache, rows, skipped)
+    train_images = _RowView(cache.images, rows["train"])
+    if config.normalization == "dataset":
+        from netlib.train.model import channel_statistics
+
+        prepared.statistics = channel_statistics(train_images)
+    if _needs_pca(config.augment):
+        from netlib.augment import pca_basis
+
+        prepared.pca = pca_basis(train_images, seed=config.seed)
+    return prepared
+
+
+class _RowView:
+    """The training rows of a memory-mapped cache, indexable like an array, without
+    copying the whole part into memory."""
+
+    def __init__(self, images: np.ndarray, rows: np.ndarray):
+        self.images = images
+        self.rows = np.asarray(rows)
+        self.shape = (len(self.rows), *images.shape[1:])
+        self.dtype = images.dtype
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, index):
+        return self.images[np.sort(self.rows[index])]
+
+    def __array__(self, dtype=None, copy=None):
+        array = self.images[np.sort(self.rows)]
+        return array.astype(dtype) if dtype is not None else array
+
+
+class MultiHeadBatches(keras.utils.PyDataset):
+    """Batches for a model with several heads (GoogLeNet's auxiliary classifiers): the
+    same labels for every head, as `{output_name: labels}`."""
+
+    def __init__(self, batches, output_names: tuple[str, ...]):
+        super().__init__(
+            workers=batches.workers,
+            use_multiprocessing=batches.use_multiprocessing,
+            max_queue_size=batches.max_queue_size,
+        )
+        self.batches = batches
+        self.output_names = output_names
+
+    def __len__(self) -> int:
+        return len(self.batches)
+
+    def __getitem__(self, index):
+        images, labels = self.batches[index]
+        return images, {name: labels for name in self.output_names}
+
+    def on_epoch_end(self) -> None:
+        self.batches.on_epoch_end()
+
+    def set_epoch(self, epoch: int) -> None:
+        self.batches.set_epoch(epoch)

@@ -1,0 +1,453 @@
+"""Trainer: one training run, from a TrainConfig to a run folder, with events on the way.
+
+    >>> trainer = Trainer(TrainConfig.for_model("lenet5", netlib.data.digits_folder()))
+    >>> outcome = trainer.fit(events=print)       # Finished, Stopped or Failed
+    >>> Trainer.resume(outcome.run_dir).fit()     # after a stop: carry on
+
+`fit` is Keras' `model.fit` with callbacks (see netlib.train.callbacks); it never raises
+for what goes wrong during a run (bad images, out of memory, a stop request): the run ends
+with a Failed or Stopped event and `fit` returns it, so a GUI process hosting the run
+survives. A bad configuration raises ValueError when the Trainer is made.
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+import os
+import threading
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import keras
+
+from netlib import backend
+from netlib.data import Cancelled
+from netlib.train import events as ev
+from netlib.train.callbacks import (
+    EpochRecorder,
+    EventReporter,
+    LearningRateLogger,
+    StopRequested,
+)
+from netlib.train.checkpoint import load_resume_state, restore_variables
+from netlib.train.config import TrainConfig
+from netlib.train.dataset import MultiHeadBatches, PreparedData, prepare_data
+from netlib.train.model import (
+    TrainingModels,
+    build_models,
+    compile_for_training,
+    main_metric_names,
+    mixed_precision_policy,
+)
+from netlib.train.runfolder import RunFolder
+
+__all__ = ["Trainer", "DEFAULT_RUNS_DIR", "MODEL_FORMAT"]
+
+DEFAULT_RUNS_DIR = "runs"
+MODEL_FORMAT = "convlab-model/1"
+
+
+class Trainer:
+    """Train `config` into a new run folder under `runs_dir` (or continue one: `resume`).
+
+    Args:
+        config: the run's settings.
+        runs_dir: where run folders are made (default "runs", in the current directory).
+        callbacks: extra Keras callbacks for `model.fit` (run after ConvLab's reporting
+            and before its checkpointing).
+    """
+
+    def __init__(
+        self,
+        config: TrainConfig,
+        runs_dir: str | os.PathLike = DEFAULT_RUNS_DIR,
+        *,
+        callbacks: Sequence[keras.callbacks.Callback] = (),
+    ):
+        if not isinstance(config, TrainConfig):
+            raise ValueError(f"config must be a TrainConfig; received {type(config).__name__}.")
+        self.config = config
+        self.runs_dir = Path(runs_dir)
+        self.extra_callbacks = list(callbacks)
+        self.folder: RunFolder | None = None
+        self.models: TrainingModels | None = None  # the Keras models, once fit built them
+        self._resuming = False
+        self._stop = threading.Event()
+
+    @classmethod
+    def resume(
+        cls,
+        run_dir: str | os.PathLike,
+        *,
+        epochs: int | None = None,
+        callbacks: Sequence[keras.callbacks.Callback] = (),
+    ) -> Trainer:
+        """A Trainer that continues the run in `run_dir` from its last completed epoch.
+
+        `epochs` raises (or lowers) the run's total; a step or cosine schedule is then laid
+        out over the new total. ValueError if `run_dir` is not a run folder.
+        """
+        folder = RunFolder.open(run_dir)
+        config = folder.config()
+        if epochs is not None:
+            config = config.replace(epochs=epochs)
+        trainer = cls(config, folder.path.parent, callbacks=callbacks)
+        trainer.folder = folder
+        trainer._resuming = True
+        return trainer
+
+    @property
+    def run_dir(self) -> Path | None:
+        """The run folder, once `fit` has made it (at once for a resumed run)."""
+        return self.folder.path if self.folder else None
+
+    def request_stop(self) -> None:
+        """Ask the run to stop at the end of the current batch (thread-safe). The run
+        keeps its last completed epoch and can be resumed."""
+        self._stop.set()
+
+    @property
+    def stop_requested(self) -> bool:
+        return self._stop.is_set()
+
+    # ---------------------------------------------------------------------- fit
+
+    def fit(self, events: Callable[[ev.Event], None] | None = None) -> ev.Event:
+        """Run the training; return the last event (Finished, Stopped or Failed)."""
+        listener = _Listener(events, lambda: self.folder)
+        try:
+            outcome = self._fit(listener)
+        except (StopRequested, Cancelled):
+            outcome = self._stopped()
+        except Exception as error:  # the run ends; the process (maybe a GUI) goes on
+            outcome = self._failed(error)
+        if self.folder is not None:
+            _write_outcome(self.folder, outcome)
+        listener.emit(outcome)
+        return outcome
+
+    def _fit(self, listener: _Listener) -> ev.Event:
+        config = self.config
+        strategy = backend.distribution_strategy()  # before any model: TensorFlow's rule
+        backend.prepare_devices()
+        device = backend.describe_device()
+        policy = mixed_precision_policy(config.mixed_precision, uses_gpu=device != "CPU")
+        resumed = self._open_folder(strategy)
+        listener.log(f"Run folder {self.folder.path}")
+        backend.set_seed(config.seed, deterministic=config.deterministic)
+
+        prepared = self._prepare_data(listener)
+        classes = prepared.classes
+        self._record_data(prepared, resumed is not None)
+
+        scope = strategy.scope() if strategy is not None else _nullcontext()
+        with scope:
+            models = build_models(config, len(classes), prepared.statistics, prepared.pca, policy)
+            train = self._batches(prepared, "train", models, shuffle=True)
+            validation = (
+                self._batches(prepared, "validation", models, shuffle=False)
+                if prepared.count("validation")
+                else None
+            )
+            compile_for_training(models, config, len(classes), len(train), policy)
+            initial_epoch = 0
+            if resumed is not None:
+                restore_variables(self.folder.resume_dir, models.training, resumed)
+                initial_epoch = int(resumed["epoch"])
+        self.models = models
+
+        rows = [r for r in self.folder.metrics() if r["epoch"] <= initial_epoch]
+        keys = main_metric_names(models)
+        callbacks, recorder, plateau_or_stop = self._callbacks(
+            listener, models, prepared, train, keys, rows, resumed
+        )
+        listener.emit(
+            ev.RunStarted(
+                run_dir=self.folder.path,
+                model=config.model,
+                device=device,
+                backend=backend.name(),
+                mixed_precision=policy is not None,
+                classes=tuple(classes),
+                train_images=prepared.count("train"),
+                validation_images=prepared.count("validation"),
+                test_images=prepared.count("test"),
+                skipped_files=len(prepared.skipped),
+                batch_size=config.batch_size,
+                steps_per_epoch=len(train),
+                epochs=config.epochs,
+                initial_epoch=initial_epoch,
+                replicas=strategy.num_replicas_in_sync if strategy is not None else 1,
+            )
+        )
+        self.folder.write_status("running", "training", **recorder.summary())
+        if initial_epoch >= config.epochs:
+            return self._finished(recorder, f"The run had already completed {initial_epoch} epochs.")
+        train.set_epoch(initial_epoch)
+        models.training.fit(
+            train,
+            validation_data=validation,
+            epochs=config.epochs,
+            initial_epoch=initial_epoch,
+            callbacks=callbacks,
+            verbose=0,
+        )
+        return self._finished(recorder, _early_stop_message(plateau_or_stop, recorder, config))
+
+    # ------------------------------------------------------------------ stages
+
+    def _open_folder(self, strategy) -> dict[str, Any] | None:
+        if self._resuming:
+            state = load_resume_state(self.folder.resume_dir)
+            if state is None:
+                self.folder.log("No resume state: the run starts again from epoch 1.", "warning")
+            return state
+        suffix = ""
+        if not backend.is_chief(strategy):
+            suffix = f"-worker{backend.cluster_from_environment()['task']['index']}"
+        self.folder = RunFolder.create(self.runs_dir, self.config.model, suffix=suffix)
+        self.folder.write_config(self.config)
+        self.folder.write_status("running", "preparing the data")
+        return None
+
+    def _prepare_data(self, listener: _Listener) -> PreparedData:
+        listener.log(f"Reading {self.config.dataset}")
+
+        def progress(stage, done, total):
+            listener.emit(ev.Preparing(stage, done, total))
+
+        prepared = prepare_data(self.config, progress=progress, cancel=self._stop.is_set)
+        counts = ", ".join(f"{prepared.count(p)} {p}" for p in ("train", "validation", "test"))
+        listener.log(f"{len(prepared.classes)} classes; images: {counts}")
+        if prepared.skipped:
+            listener.log(
+                f"{len(prepared.skipped)} file(s) skipped (listed in dataset.json), e.g. "
+                f"{prepared.skipped[0]['path']}: {prepared.skipped[0]['reason']}",
+                "warning",
+            )
+        return prepared
+
+    def _record_data(self, prepared: PreparedData, resuming: bool) -> None:
+        if resuming:
+            saved = self.folder.classes()
+            if saved != prepared.classes:
+                raise ValueError(
+                    f"The dataset's classes changed since the run started "
+                    f"(was {saved}, now {prepared.classes}); start a new run instead."
+                )
+            return
+        self.folder.write_classes(prepared.classes)
+        self.folder.write_dataset(prepared.description())
+
+    def _batches(self, prepared: PreparedData, part: str, models: TrainingModels, *, shuffle):
+        batches = prepared.batches(part, self.config.batch_size, shuffle=shuffle, seed=self.config.seed)
+        if models.multi_output:
+            return MultiHeadBatches(batches, models.output_names)
+        return batches
+
+    def _callbacks(self, listener, models, prepared, train, keys, rows, resumed):
+        config = self.config
+        has_validation = prepared.count("validation") > 0
+        monitor = config.monitor if has_validation else config.monitor.removeprefix("val_")
+        mode = "min" if monitor.endswith("loss") else "max"
+        watch = {"val_loss": "val_loss", "loss": "loss"}.get(monitor, f"val_{keys['accuracy']}")
+        if not has_validation and mode == "max":
+            watch = keys["accuracy"]
+        callbacks: list[keras.callbacks.Callback] = [
+            EventReporter(
+                listener.emit,
+                self._stop,
+                epochs=config.epochs,
+                steps=len(train),
+                batch_size=config.batch_size,
+                keys=keys,
+            ),
+            LearningRateLogger(),
+        ]
+        states: dict[str, keras.callbacks.Callback] = {}
+        if config.schedule == "plateau":
+            states["plateau"] = keras.callbacks.ReduceLROnPlateau(
+                monitor=watch, mode=mode, factor=config.lr_decay_factor,
+                patience=config.plateau_patience, min_lr=config.learning_rate * 1e-4,
+            )
+        if config.early_stopping:
+            states["early_stopping"] = keras.callbacks.EarlyStopping(
+                monitor=watch, mode=mode, patience=config.early_stopping
+            )
+        callbacks += list(states.values())
+        callbacks.append(
+            keras.callbacks.TensorBoard(
+                log_dir=str(self.folder.tensorboard_dir),
+                write_graph=backend.name() == "tensorflow",
+            )
+        )
+        callbacks += self.extra_callbacks
+        recorder = EpochRecorder(
+            self.folder,
+            listener.emit,
+            inference_model=models.inference,
+            model_metadata=self._model_metadata(prepared, models),
+            epochs=config.epochs,
+            keys=keys,
+            monitor=config.monitor,
+            has_validation=has_validation,
+            rows=rows,
+            states=states,
+            resumed=resumed,
+            seed=config.seed,
+        )
+        callbacks.append(recorder)
+        self._recorder = recorder
+        return callbacks, recorder, states.get("early_stopping")
+
+    def _model_metadata(self, prepared: PreparedData, models: TrainingModels) -> dict[str, Any]:
+        """convlab.json inside every saved .keras file: what predict needs to use it."""
+        height, width, channels = (int(d) for d in models.inference.inputs[0].shape[1:])
+        return {
+            "format": MODEL_FORMAT,
+            "model": self.config.model,
+            "classes": list(prepared.classes),
+            "image_size": list(prepared.cache.image_size),  # the size images are decoded at
+            "input_size": [height, width],  # the model's input (a centre crop if smaller)
+            "channels": channels,
+            "color_mode": prepared.cache.color_mode,
+            "resize": prepared.cache.resize,
+            "run": self.folder.path.name,
+        }
+
+    # ------------------------------------------------------------------ outcomes
+
+    def _finished(self, recorder: EpochRecorder, message: str) -> ev.Finished:
+        done = recorder.epochs_completed
+        summary = f"Finished {done} epoch(s)" + (
+            f"; best validation accuracy {recorder.best_val_accuracy:.2%} at epoch "
+            f"{recorder.best_epoch}" if not math.isnan(recorder.best_val_accuracy) else ""
+        )
+        return ev.Finished(
+            run_dir=self.folder.path,
+            epochs_completed=done,
+            best_epoch=recorder.best_epoch,
+            best_val_accuracy=recorder.best_val_accuracy,
+            message=f"{message} {summary}." if message else f"{summary}.",
+        )
+
+    def _completed_epochs(self) -> int:
+        recorder = getattr(self, "_recorder", None)
+        if recorder is not None:
+            return recorder.epochs_completed
+        if self.folder is not None:
+            state = _safe_state(self.folder)
+            return int(state["epoch"]) if state else 0
+        return 0
+
+    def _stopped(self) -> ev.Stopped:
+        done = self._completed_epochs()
+        where = f"after epoch {done}" if done else "before the first epoch ended"
+        return ev.Stopped(
+            run_dir=self.folder.path if self.folder else None,
+            epochs_completed=done,
+            message=f"Stopped {where}; resume to continue from there.",
+        )
+
+    def _failed(self, error: Exception) -> ev.Failed:
+        details = "".join(traceback.format_exception_only(type(error), error)).strip()
+        out_of_memory = backend.is_out_of_memory(error)
+        if out_of_memory:
+            message = _out_of_memory_message(self.config)
+        elif isinstance(error, ValueError):
+            message = str(error)
+        else:
+            message = f"Training failed: {details}"
+        # Free what the failed run holds (device memory above all) for the next run.
+        keras.backend.clear_session()
+        gc.collect()
+        resumable = self.folder is not None and _safe_state(self.folder) is not None
+        return ev.Failed(
+            run_dir=self.folder.path if self.folder else None,
+            message=message,
+            details=traceback.format_exc(),
+            out_of_memory=out_of_memory,
+            resumable=resumable,
+        )
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+class _Listener:
+    """Sends events to the caller's callback and log messages to train.log too. An error
+    in the caller's callback is not the run's: it is reported once and then ignored."""
+
+    def __init__(self, callback, folder: Callable[[], RunFolder | None]):
+        self.callback = callback
+        self.folder = folder
+        self.broken = False
+
+    def emit(self, event: ev.Event) -> None:
+        if isinstance(event, ev.LogMessage) and self.folder() is not None:
+            self.folder().log(event.text, event.level)
+        if self.callback is None or self.broken:
+            return
+        try:
+            self.callback(event)
+        except (StopRequested, Cancelled):
+            raise
+        except Exception:  # a listener's bug must not kill the run
+            self.broken = True
+            if self.folder() is not None:
+                self.folder().log("The event listener failed:\n" + traceback.format_exc(), "error")
+
+    def log(self, text: str, level: str = "info") -> None:
+        self.emit(ev.LogMessage(text, level))
+
+
+class _nullcontext:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        return False
+
+
+def _safe_state(folder: RunFolder):
+    try:
+        return load_resume_state(folder.resume_dir)
+    except ValueError:
+        return None
+
+
+def _out_of_memory_message(config: TrainConfig) -> str:
+    smaller = max(1, config.batch_size // 2)
+    return (
+        f"Out of memory with batch size {config.batch_size} "
+        f"({backend.describe_device()}). Try a smaller batch size, e.g. --batch-size "
+        f"{smaller} (or --set batch_size={smaller}), or a smaller image size."
+    )
+
+
+def _early_stop_message(callback, recorder: EpochRecorder, config: TrainConfig) -> str:
+    if callback is None or not callback.stopped_epoch:
+        return ""
+    return (
+        f"Early stopping: {callback.monitor} did not improve for {config.early_stopping} "
+        f"epoch(s)."
+    )
+
+
+def _write_outcome(folder: RunFolder, outcome: ev.Event) -> None:
+    state = {
+        ev.Finished: "finished",
+        ev.Stopped: "stopped",
+        ev.Failed: "failed",
+    }[type(outcome)]
+    fields = {"epochs_completed": getattr(outcome, "epochs_completed", None)}
+    if isinstance(outcome, ev.Finished):
+        fields.update(best_epoch=outcome.best_epoch, best_val_accuracy=outcome.best_val_accuracy)
+    try:
+        folder.write_status(state, outcome.message, **fields)
+        folder.log(outcome.message, "error" if state == "failed" else "info")
+    except OSError:
+        pass
