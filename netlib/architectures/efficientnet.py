@@ -1,1 +1,286 @@
-"""efficientnet: not written yet."""
+"""EfficientNet-B0 to B7 (Tan and Le, 2019).
+
+B0 is the baseline of Table 1: a 3x3 stem, seven stages of MBConv blocks (MobileNetV2's
+inverted residual with squeeze-and-excitation and swish), a 1x1 convolution to 1280,
+global average pooling and the classifier. B1-B7 scale it by the compound coefficients of
+the official implementation (width, depth, resolution, dropout): widths are rounded to
+multiples of 8 like MobileNetV2's, block counts rounded up. The residual branch of a block
+is dropped per sample during training ("drop connect", i.e. stochastic depth), with a
+rate that grows linearly from 0 to `drop_connect_rate` over the blocks.
+
+The input is the raw image: unlike keras.applications, no Rescaling/Normalization layers
+are built in (the trainer adds the preprocessing). Layer names follow keras.applications:
+`stem_conv`, `block1a_dwconv`, `block1a_se_squeeze`, ..., `block2a_dwconv_pad`,
+`block1b_drop`, `block1b_add`, `top_conv`, `avg_pool`, `top_dropout`, `predictions`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import keras
+from keras import layers
+
+from netlib.architectures.mobilenet import make_divisible, same_padding
+from netlib.registry import Option, Reference, register_model
+
+_PAPER = dict(
+    paper="EfficientNet: Rethinking Model Scaling for Convolutional Neural Networks",
+    authors="Mingxing Tan, Quoc V. Le",
+    year=2019,
+    url="https://arxiv.org/abs/1905.11946",
+)
+# Strided depthwise convolutions and the stem are padded like TensorFlow's "SAME" (the
+# official implementation's), so sizes round up and a 1x1 input is the true minimum.
+_MIN_SIZE = 1
+
+# Table 1 (B0): per stage after the stem, the MBConv expansion, kernel, stride of the
+# first block, output channels and number of blocks.
+_STAGES = (
+    (1, 3, 1, 16, 1),
+    (6, 3, 2, 24, 2),
+    (6, 5, 2, 40, 2),
+    (6, 3, 2, 80, 3),
+    (6, 5, 1, 112, 3),
+    (6, 5, 2, 192, 4),
+    (6, 3, 1, 320, 1),
+)
+_STEM_FILTERS = 32
+_TOP_FILTERS = 1280
+_SE_RATIO = 0.25  # of the block's input channels
+
+# The official implementation's (width, depth, resolution, dropout) per variant.
+_SCALING = {
+    "efficientnet_b0": (1.0, 1.0, 224, 0.2),
+    "efficientnet_b1": (1.0, 1.1, 240, 0.2),
+    "efficientnet_b2": (1.1, 1.2, 260, 0.3),
+    "efficientnet_b3": (1.2, 1.4, 300, 0.3),
+    "efficientnet_b4": (1.4, 1.8, 380, 0.4),
+    "efficientnet_b5": (1.6, 2.2, 456, 0.4),
+    "efficientnet_b6": (1.8, 2.6, 528, 0.5),
+    "efficientnet_b7": (2.0, 3.1, 600, 0.5),
+}
+
+# The official initialisers: normal with std sqrt(2 / fan_out) for convolutions (fan_out
+# of a depthwise kernel is k*k), uniform in +-1/sqrt(classes) for the classifier.
+_CONV_INIT = keras.initializers.VarianceScaling(2.0, "fan_out", "untruncated_normal")
+_DENSE_INIT = keras.initializers.VarianceScaling(1.0 / 3.0, "fan_out", "uniform")
+# Batch norm as the official implementation: momentum 0.99, epsilon 1e-3 (keras' default).
+_BN = dict(axis=-1, momentum=0.99, epsilon=1e-3)
+
+
+def mbconv_block(
+    x, filters_out, *, kernel_size, strides, expand_ratio, drop_rate=0.0, name
+):
+    """MBConv: expand (1x1, swish) by `expand_ratio`, depthwise `kernel_size` (swish),
+    squeeze-and-excitation, linear 1x1 projection to `filters_out`; where input and output
+    agree, the branch is dropped per sample with `drop_rate` and the input added.
+
+    Layers are named `{name}expand_conv`, `{name}dwconv`, `{name}se_*`,
+    `{name}project_conv`, `{name}drop`, `{name}add` (`name` like "block2a_").
+    """
+    filters_in = x.shape[-1]
+    filters = filters_in * expand_ratio
+    inputs = x
+    if expand_ratio != 1:
+        x = layers.Conv2D(filters, 1, use_bias=False, kernel_initializer=_CONV_INIT,
+                          name=f"{name}expand_conv")(x)
+        x = layers.BatchNormalization(**_BN, name=f"{name}expand_bn")(x)
+        x = layers.Activation("swish", name=f"{name}expand_activation")(x)
+    padding = "same"
+    if strides > 1:
+        x = layers.ZeroPadding2D(same_padding(x, kernel_size, strides),
+                                 name=f"{name}dwconv_pad")(x)
+        padding = "valid"
+    x = layers.DepthwiseConv2D(kernel_size, strides=strides, padding=padding, use_bias=False,
+                               depthwise_initializer=_CONV_INIT, name=f"{name}dwconv")(x)
+    x = layers.BatchNormalization(**_BN, name=f"{name}bn")(x)
+    x = layers.Activation("swish", name=f"{name}activation")(x)
+    x = squeeze_excite(x, max(1, int(filters_in * _SE_RATIO)), name=name)
+    x = layers.Conv2D(filters_out, 1, use_bias=False, kernel_initializer=_CONV_INIT,
+                      name=f"{name}project_conv")(x)
+    x = layers.BatchNormalization(**_BN, name=f"{name}project_bn")(x)
+    if strides == 1 and filters_in == filters_out:
+        if drop_rate > 0:
+            # One keep/drop decision per sample for the whole branch (stochastic depth);
+            # Dropout rescales the kept branches by 1 / (1 - rate), as the original does.
+            x = layers.Dropout(drop_rate, noise_shape=(None, 1, 1, 1), name=f"{name}drop")(x)
+        x = layers.Add(name=f"{name}add")([x, inputs])
+    return x
+
+
+def squeeze_excite(x, squeezed_filters, *, name):
+    """Scale each channel of `x` by a gate computed from its global average: 1x1 reduce to
+    `squeezed_filters` (swish), 1x1 expand back (sigmoid) (Hu et al., 2018)."""
+    filters = x.shape[-1]
+    se = layers.GlobalAveragePooling2D(name=f"{name}se_squeeze")(x)
+    se = layers.Reshape((1, 1, filters), name=f"{name}se_reshape")(se)
+    se = layers.Conv2D(squeezed_filters, 1, activation="swish", kernel_initializer=_CONV_INIT,
+                       name=f"{name}se_reduce")(se)
+    se = layers.Conv2D(filters, 1, activation="sigmoid", kernel_initializer=_CONV_INIT,
+                       name=f"{name}se_expand")(se)
+    return layers.Multiply(name=f"{name}se_excite")([x, se])
+
+
+def _efficientnet(
+    name, *, input_shape, classes, include_top, pooling, classifier_activation,
+    drop_connect_rate, dropout,
+):
+    """The network `name` of `_SCALING`: B0 of Table 1, widened and deepened."""
+    width, depth, _, _ = _SCALING[name]
+    inputs = keras.Input(shape=input_shape, name="input")
+    x = layers.ZeroPadding2D(same_padding(inputs, 3, 2), name="stem_conv_pad")(inputs)
+    x = layers.Conv2D(make_divisible(_STEM_FILTERS * width), 3, strides=2, padding="valid",
+                      use_bias=False, kernel_initializer=_CONV_INIT, name="stem_conv")(x)
+    x = layers.BatchNormalization(**_BN, name="stem_bn")(x)
+    x = layers.Activation("swish", name="stem_activation")(x)
+
+    repeats = [math.ceil(depth * stage[-1]) for stage in _STAGES]
+    total_blocks, block_index = sum(repeats), 0
+    for stage, ((expand_ratio, kernel_size, stride, filters, _), count) in enumerate(
+        zip(_STAGES, repeats), start=1
+    ):
+        for i in range(count):
+            x = mbconv_block(
+                x,
+                make_divisible(filters * width),
+                kernel_size=kernel_size,
+                strides=stride if i == 0 else 1,
+                expand_ratio=expand_ratio,
+                drop_rate=drop_connect_rate * block_index / total_blocks,
+                name=f"block{stage}{chr(ord('a') + i)}_",
+            )
+            block_index += 1
+
+    x = layers.Conv2D(make_divisible(_TOP_FILTERS * width), 1, use_bias=False,
+                      kernel_initializer=_CONV_INIT, name="top_conv")(x)
+    x = layers.BatchNormalization(**_BN, name="top_bn")(x)
+    x = layers.Activation("swish", name="top_activation")(x)
+    if include_top:
+        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
+        if dropout > 0:
+            x = layers.Dropout(dropout, name="top_dropout")(x)
+        x = layers.Dense(classes, activation=classifier_activation,
+                         kernel_initializer=_DENSE_INIT, name="predictions")(x)
+    elif pooling == "avg":
+        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
+    elif pooling == "max":
+        x = layers.GlobalMaxPooling2D(name="max_pool")(x)
+    return keras.Model(inputs, x, name=name)
+
+
+def _torchvision_macs(gflops):
+    return dict(macs=gflops * 1e9, macs_source=f"torchvision: {gflops} GFLOPS (its _ops), "
+                "which are multiply-accumulates")
+
+
+def _register(name, params, *extra_references, **reference):
+    """Register an EfficientNet variant with its scaled defaults and published count."""
+    width, depth, resolution, dropout = _SCALING[name]
+    variant = name.rsplit("_", 1)[-1].upper()
+    return register_model(
+        name,
+        family="EfficientNet",
+        description=f"EfficientNet-{variant}: width x{width}, depth x{depth}, "
+        f"{resolution}x{resolution}",
+        input_shape=(resolution, resolution, 3),
+        min_input_size=_MIN_SIZE,
+        options=(
+            Option("drop_connect_rate", 0.2, help="largest per-sample drop rate of a "
+                   "residual branch (the last block's; 0 for the first)", minimum=0.0,
+                   maximum=0.9),
+            Option("dropout", dropout, help="dropout rate before the classifier",
+                   minimum=0.0, maximum=0.9),
+        ),
+        references=(
+            Reference(params, "keras.applications and torchvision agree (trainable "
+                      "parameters)", trainable_only=True, **reference),
+            *extra_references,
+        ),
+        **_PAPER,
+    )
+
+
+@_register("efficientnet_b0", 5_288_548, macs=0.386e9,
+           macs_source="torchvision: 0.386 GFLOPS, which are multiply-accumulates; Tan and "
+           "Le 2019, Table 2: 0.39B FLOPs")
+def efficientnet_b0(*, input_shape, classes, include_top, pooling, classifier_activation,
+                    **options):
+    """EfficientNet-B0, the baseline network (Table 1) of "EfficientNet: Rethinking Model
+    Scaling for Convolutional Neural Networks" (Tan and Le, 2019)."""
+    return _efficientnet("efficientnet_b0", input_shape=input_shape, classes=classes,
+                         include_top=include_top, pooling=pooling,
+                         classifier_activation=classifier_activation, **options)
+
+
+@_register("efficientnet_b1", 7_794_184, **_torchvision_macs(0.687))
+def efficientnet_b1(*, input_shape, classes, include_top, pooling, classifier_activation,
+                    **options):
+    """EfficientNet-B1 of "EfficientNet: Rethinking Model Scaling for Convolutional Neural
+    Networks" (Tan and Le, 2019): B0 with depth x1.1 at 240x240."""
+    return _efficientnet("efficientnet_b1", input_shape=input_shape, classes=classes,
+                         include_top=include_top, pooling=pooling,
+                         classifier_activation=classifier_activation, **options)
+
+
+# torchvision evaluates B2 at 288x288, not the official 260: its MACs are for that size.
+@_register("efficientnet_b2", 9_109_994,
+           Reference(9_109_994, "torchvision efficientnet_b2 (trainable parameters)",
+                     trainable_only=True, input_size=288, **_torchvision_macs(1.088)))
+def efficientnet_b2(*, input_shape, classes, include_top, pooling, classifier_activation,
+                    **options):
+    """EfficientNet-B2 of "EfficientNet: Rethinking Model Scaling for Convolutional Neural
+    Networks" (Tan and Le, 2019): B0 with width x1.1, depth x1.2 at 260x260."""
+    return _efficientnet("efficientnet_b2", input_shape=input_shape, classes=classes,
+                         include_top=include_top, pooling=pooling,
+                         classifier_activation=classifier_activation, **options)
+
+
+@_register("efficientnet_b3", 12_233_232, **_torchvision_macs(1.827))
+def efficientnet_b3(*, input_shape, classes, include_top, pooling, classifier_activation,
+                    **options):
+    """EfficientNet-B3 of "EfficientNet: Rethinking Model Scaling for Convolutional Neural
+    Networks" (Tan and Le, 2019): B0 with width x1.2, depth x1.4 at 300x300."""
+    return _efficientnet("efficientnet_b3", input_shape=input_shape, classes=classes,
+                         include_top=include_top, pooling=pooling,
+                         classifier_activation=classifier_activation, **options)
+
+
+@_register("efficientnet_b4", 19_341_616, **_torchvision_macs(4.394))
+def efficientnet_b4(*, input_shape, classes, include_top, pooling, classifier_activation,
+                    **options):
+    """EfficientNet-B4 of "EfficientNet: Rethinking Model Scaling for Convolutional Neural
+    Networks" (Tan and Le, 2019): B0 with width x1.4, depth x1.8 at 380x380."""
+    return _efficientnet("efficientnet_b4", input_shape=input_shape, classes=classes,
+                         include_top=include_top, pooling=pooling,
+                         classifier_activation=classifier_activation, **options)
+
+
+@_register("efficientnet_b5", 30_389_784, **_torchvision_macs(10.266))
+def efficientnet_b5(*, input_shape, classes, include_top, pooling, classifier_activation,
+                    **options):
+    """EfficientNet-B5 of "EfficientNet: Rethinking Model Scaling for Convolutional Neural
+    Networks" (Tan and Le, 2019): B0 with width x1.6, depth x2.2 at 456x456."""
+    return _efficientnet("efficientnet_b5", input_shape=input_shape, classes=classes,
+                         include_top=include_top, pooling=pooling,
+                         classifier_activation=classifier_activation, **options)
+
+
+@_register("efficientnet_b6", 43_040_704, **_torchvision_macs(19.068))
+def efficientnet_b6(*, input_shape, classes, include_top, pooling, classifier_activation,
+                    **options):
+    """EfficientNet-B6 of "EfficientNet: Rethinking Model Scaling for Convolutional Neural
+    Networks" (Tan and Le, 2019): B0 with width x1.8, depth x2.6 at 528x528."""
+    return _efficientnet("efficientnet_b6", input_shape=input_shape, classes=classes,
+                         include_top=include_top, pooling=pooling,
+                         classifier_activation=classifier_activation, **options)
+
+
+@_register("efficientnet_b7", 66_347_960, **_torchvision_macs(37.746))
+def efficientnet_b7(*, input_shape, classes, include_top, pooling, classifier_activation,
+                    **options):
+    """EfficientNet-B7 of "EfficientNet: Rethinking Model Scaling for Convolutional Neural
+    Networks" (Tan and Le, 2019): B0 with width x2.0, depth x3.1 at 600x600."""
+    return _efficientnet("efficientnet_b7", input_shape=input_shape, classes=classes,
+                         include_top=include_top, pooling=pooling,
+                         classifier_activation=classifier_activation, **options)

@@ -248,7 +248,7 @@ def _cifar_resnet(
 
 _TORCHVISION = "torchvision {} (trainable parameters)"
 _KERAS = "keras.applications.{} (total parameters; its convolutions carry biases)"
-_MACS_TORCHVISION = "torchvision {}: {} GFLOPS, which are multiply-accumulates"
+_MACS_TORCHVISION = "torchvision {}: {} GFLOPS (its _ops), which are multiply-accumulates"
 _MACS_PAPER = (
     "He et al. 2015, Table 1: {}x10^9 FLOPs (multiply-adds)"
 )
@@ -270,7 +270,7 @@ def _metadata(description, input_shape=_IMAGENET_SHAPE):
     options=(_shortcut_option("B"), _USE_BIAS),
     references=(
         Reference(11_689_512, _TORCHVISION.format("resnet18"), trainable_only=True,
-                  macs=1.81e9, macs_source=_MACS_TORCHVISION.format("resnet18", 1.81)),
+                  macs=1.814e9, macs_source=_MACS_TORCHVISION.format("resnet18", 1.814)),
     ),
 )
 def resnet18(*, input_shape, classes, include_top, pooling, classifier_activation, **options):
@@ -287,7 +287,7 @@ def resnet18(*, input_shape, classes, include_top, pooling, classifier_activatio
     options=(_shortcut_option("B"), _USE_BIAS),
     references=(
         Reference(21_797_672, _TORCHVISION.format("resnet34"), trainable_only=True,
-                  macs=3.66e9, macs_source=_MACS_TORCHVISION.format("resnet34", 3.66)),
+                  macs=3.664e9, macs_source=_MACS_TORCHVISION.format("resnet34", 3.664)),
     ),
 )
 def resnet34(*, input_shape, classes, include_top, pooling, classifier_activation, **options):
