@@ -1,17 +1,86 @@
-"""The desktop app's entry point (a placeholder until the main window lands)."""
+"""The desktop app's entry point: `python main.py [--screenshot DIR [--page NAME]] [--dataset DIR]`."""
 
 from __future__ import annotations
 
+import argparse
+import os
 import sys
+import tempfile
+from pathlib import Path
+
+from gui.settings import SETTINGS_DIR_VARIABLE
+
+STYLE_SHEET = Path(__file__).resolve().parent.parent / "resources" / "style.qss"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python main.py",
+        description="ConvLab's desktop app. (A sub-command runs the command line instead: "
+        "python main.py --help lists them.)",
+    )
+    parser.add_argument(
+        "--screenshot",
+        metavar="DIR",
+        type=Path,
+        help="render each page (with real content) to DIR/<page>.png offscreen, then exit",
+    )
+    parser.add_argument(
+        "--page", metavar="NAME", help="the page to open (or, with --screenshot, to render)"
+    )
+    parser.add_argument(
+        "--dataset", metavar="FOLDER", type=Path, help="open this image folder on the Dataset page"
+    )
+    return parser
 
 
 def main(argv: list[str]) -> int:
-    from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
+    args = build_parser().parse_args(argv)
+    if args.screenshot is not None:
+        # Render without a display, and with a fresh settings store: the pictures show
+        # what a first start shows, and the user's settings are left alone.
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        os.environ[SETTINGS_DIR_VARIABLE] = tempfile.mkdtemp(prefix="convlab-screenshot-")
+
+    from PySide6.QtWidgets import QApplication
+
+    from gui.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    window = QMainWindow()
-    window.setWindowTitle("ConvLab")
-    window.setCentralWidget(QLabel("ConvLab: the architecture explorer is coming."))
-    window.resize(900, 600)
+    app.setApplicationName("ConvLab")
+    app.setOrganizationName("ConvLab")
+    apply_style(app)
+    window = MainWindow()
+    if args.page:
+        try:
+            window.show_page(args.page)
+        except ValueError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+    if args.dataset is not None:
+        window.show_page("dataset").open_folder(args.dataset)
+
+    if args.screenshot is not None:
+        from gui.screenshot import take_screenshots
+
+        pages = [args.page] if args.page else None
+        window.show()
+        try:
+            paths = take_screenshots(window, args.screenshot, pages)
+        except (RuntimeError, ValueError) as error:
+            print(f"error: {error}", file=sys.stderr)
+            window.close()
+            return 1
+        for path in paths:
+            print(path)
+        window.close()
+        return 0
+
     window.show()
     return app.exec()
+
+
+def apply_style(app) -> None:
+    """The app's style sheet (resources/style.qss), if it is there."""
+    if STYLE_SHEET.is_file():
+        app.setStyleSheet(STYLE_SHEET.read_text(encoding="utf-8"))

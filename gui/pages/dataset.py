@@ -1,0 +1,572 @@
+"""The dataset page: choose a folder of class sub-folders (or the bundled digits), see
+what the scan found, how it splits, and build the decoded-image cache.
+
+Everything long runs in workers (scan, thumbnails, split, cache) and reports progress;
+the scan and the cache build can be cancelled. Scans start once Keras and netlib have
+loaded behind the window (backend_ready), so that two threads never import the same
+libraries at once.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QRadioButton,
+    QSpinBox,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui import formatting
+from gui.pages.base import Page
+from gui.settings import read_float, read_int, read_json, read_str, write_json
+from gui.tasks import (
+    DIGITS,
+    BackendInfo,
+    CacheResult,
+    SplitCounts,
+    build_image_cache,
+    scan_dataset,
+    split_counts,
+)
+from gui.widgets.thumbnails import (
+    MAX_CLASSES,
+    THUMBNAIL_SIZE,
+    ThumbnailGrid,
+    decode_thumbnails,
+    sample_paths,
+)
+from gui.workers import LatestOnly, Worker, describe_error
+
+# netlib.data.COLOR_MODES and RESIZE_MODES, repeated so that the page can be laid out
+# before netlib is imported; backend_ready takes the library's own lists.
+COLOR_MODES = ("rgb", "grayscale")
+RESIZE_MODES = ("squash", "crop", "pad")
+
+
+class DatasetPage(Page):
+    key = "dataset"
+    title = "Dataset"
+    summary = "A folder of images, one sub-folder per class: scan, split and cache it"
+
+    #: A scan finished; carries the netlib.data.DatasetIndex.
+    scan_finished = Signal(object)
+    #: A scan failed; carries the message.
+    scan_failed = Signal(str)
+    #: The split counts for the current settings; carries SplitCounts.
+    split_ready = Signal(object)
+    #: Every thumbnail of the current dataset is on screen.
+    thumbnails_ready = Signal()
+    #: A cache build ended: carries a CacheResult, or None when it was cancelled.
+    cache_finished = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.source: str = DIGITS  # DIGITS or a folder path
+        self.index = None  # the last scan's netlib.data.DatasetIndex
+        self.split: SplitCounts | None = None
+        self.cache: CacheResult | None = None
+        self._ready = False  # netlib may be used (backend_ready was heard)
+        self._scans = LatestOnly(self.workers, self)
+        self._thumbnails = LatestOnly(self.workers, self)
+        self._splits = LatestOnly(self.workers, self)
+        self._cache_worker: Worker | None = None
+        self.chart = None  # a ClassChart, made when there are counts to show
+
+        self._build_layout()
+        self._connect()
+
+    # -- layout ----------------------------------------------------------------------------
+
+    def _build_layout(self) -> None:
+        heading = QLabel("Dataset")
+        heading.setObjectName("pageHeading")
+
+        self.digits_button = QRadioButton("Digits sample (bundled: 1,797 8×8 handwritten digits)")
+        self.folder_button = QRadioButton("Folder:")
+        self.source_buttons = QButtonGroup(self)
+        self.source_buttons.addButton(self.digits_button)
+        self.source_buttons.addButton(self.folder_button)
+        self.folder_edit = QLineEdit()
+        self.folder_edit.setReadOnly(True)
+        self.folder_edit.setPlaceholderText("choose a folder, or drop one on the window")
+        self.choose_button = QPushButton("Choose…")
+        self.rescan_button = QPushButton("Rescan")
+        source_row = QHBoxLayout()
+        source_row.addWidget(self.digits_button)
+        source_row.addSpacing(16)
+        source_row.addWidget(self.folder_button)
+        source_row.addWidget(self.folder_edit, 1)
+        source_row.addWidget(self.choose_button)
+        source_row.addWidget(self.rescan_button)
+
+        self.scan_bar = QProgressBar()
+        self.scan_bar.setFormat("%v / %m files")
+        self.cancel_scan_button = QPushButton("Cancel")
+        self.summary_label = QLabel("Waiting for netlib to load…")
+        self.summary_label.setObjectName("summaryLine")
+        self.summary_label.setWordWrap(True)
+        self.summary_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        scan_row = QHBoxLayout()
+        scan_row.addWidget(self.summary_label, 1)
+        scan_row.addWidget(self.scan_bar)
+        scan_row.addWidget(self.cancel_scan_button)
+
+        self.chart_box = QVBoxLayout()
+        chart_title = QLabel("Images per class")
+        chart_title.setObjectName("sectionTitle")
+        self.chart_box.addWidget(chart_title)
+        self.chart_placeholder = QLabel("No dataset scanned yet.")
+        self.chart_placeholder.setObjectName("mutedText")
+        self.chart_placeholder.setMinimumHeight(160)
+        self.chart_placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.chart_box.addWidget(self.chart_placeholder, 1)
+
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 6, 0)
+        left_layout.addLayout(self.chart_box, 1)
+        left_layout.addWidget(self._split_group())
+        left_layout.addWidget(self._cache_group())
+
+        self.thumbnails = ThumbnailGrid()
+        self.skipped_table = QTableWidget(0, 3)
+        self.skipped_table.setHorizontalHeaderLabels(["File", "Reason", "Detail"])
+        self.skipped_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.skipped_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.skipped_table.verticalHeader().hide()
+        self.skipped_table.setAlternatingRowColors(True)
+        header = self.skipped_table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.thumbnails, "Thumbnails")
+        self.tabs.addTab(self.skipped_table, "Skipped files")
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.tabs)
+        self.splitter.setStretchFactor(1, 1)
+        left.setMinimumWidth(320)
+        self._default_sizes = True  # until settings say otherwise: see showEvent
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(14, 10, 14, 6)
+        layout.setSpacing(8)
+        layout.addWidget(heading)
+        layout.addLayout(source_row)
+        layout.addLayout(scan_row)
+        layout.addWidget(self.splitter, 1)
+        self._set_scanning(False)
+
+    def _split_group(self) -> QGroupBox:
+        group = QGroupBox("Split")
+        form = QFormLayout(group)
+        self.validation_spin = _fraction_spin(0.2, "Share of each class kept for validation")
+        self.test_spin = _fraction_spin(0.0, "Share of each class kept for the final test")
+        self.seed_spin = QSpinBox()
+        self.seed_spin.setRange(0, 2**31 - 1)
+        self.seed_spin.setToolTip("The same folder and seed always give the same split")
+        self.split_label = QLabel("—")
+        self.split_label.setWordWrap(True)
+        form.addRow("Validation", self.validation_spin)
+        form.addRow("Test", self.test_spin)
+        form.addRow("Seed", self.seed_spin)
+        form.addRow("Images", self.split_label)
+        return group
+
+    def _cache_group(self) -> QGroupBox:
+        group = QGroupBox("Image cache")
+        form = QFormLayout(group)
+        self.size_spin = QSpinBox()
+        self.size_spin.setRange(8, 1024)
+        self.size_spin.setValue(32)
+        self.size_spin.setSuffix(" px")
+        self.size_spin.setToolTip("Images are decoded once at this size for training")
+        self.color_combo = QComboBox()
+        self.color_combo.addItems(COLOR_MODES)
+        self.resize_combo = QComboBox()
+        self.resize_combo.addItems(RESIZE_MODES)
+        self.resize_combo.setToolTip(
+            "squash: stretch to the size; crop: centre crop to a square, then resize; "
+            "pad: fit inside, then pad with black"
+        )
+        self.build_cache_button = QPushButton("Build cache")
+        self.cancel_cache_button = QPushButton("Cancel")
+        self.cache_bar = QProgressBar()
+        self.cache_bar.setFormat("%v / %m images")
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.build_cache_button)
+        buttons.addWidget(self.cancel_cache_button)
+        buttons.addWidget(self.cache_bar, 1)
+        self.cache_label = QLabel("Not built.")
+        self.cache_label.setWordWrap(True)
+        self.cache_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        form.addRow("Image size", self.size_spin)
+        form.addRow("Colour", self.color_combo)
+        form.addRow("Resize", self.resize_combo)
+        form.addRow(buttons)
+        form.addRow(self.cache_label)
+        self._set_caching(False)
+        return group
+
+    def _connect(self) -> None:
+        self.digits_button.toggled.connect(self._on_source_toggled)
+        self.choose_button.clicked.connect(self._ask_folder)
+        self.rescan_button.clicked.connect(self.rescan)
+        self.cancel_scan_button.clicked.connect(self._scans.cancel)
+        for spin in (self.validation_spin, self.test_spin, self.seed_spin):
+            spin.valueChanged.connect(self.update_split)
+        self.build_cache_button.clicked.connect(self.build_cache)
+        self.cancel_cache_button.clicked.connect(self.cancel_cache)
+        self._scans.busy_changed.connect(self._set_scanning)
+
+    # -- Page hooks --------------------------------------------------------------------------
+
+    def backend_ready(self, backend: BackendInfo) -> None:
+        from netlib import data
+
+        _set_items(self.color_combo, data.COLOR_MODES)
+        _set_items(self.resize_combo, data.RESIZE_MODES)
+        self._ready = True
+        self.rescan()
+
+    def restore_settings(self, settings: QSettings) -> None:
+        source = read_str(settings, "source", DIGITS) or DIGITS
+        self.validation_spin.setValue(read_float(settings, "validation", 0.2))
+        self.test_spin.setValue(read_float(settings, "test", 0.0))
+        self.seed_spin.setValue(read_int(settings, "seed", 0))
+        self.size_spin.setValue(read_int(settings, "image_size", 32))
+        _select(self.color_combo, read_str(settings, "color_mode", COLOR_MODES[0]))
+        _select(self.resize_combo, read_str(settings, "resize", RESIZE_MODES[0]))
+        sizes = read_json(settings, "splitter")
+        if isinstance(sizes, list) and all(isinstance(s, int) for s in sizes):
+            self.splitter.setSizes(sizes)
+            self._default_sizes = False
+        self.tabs.setCurrentIndex(read_int(settings, "tab", 0))
+        self.set_source(source, scan=False)
+
+    def save_settings(self, settings: QSettings) -> None:
+        settings.setValue("source", self.source)
+        settings.setValue("validation", self.validation_spin.value())
+        settings.setValue("test", self.test_spin.value())
+        settings.setValue("seed", self.seed_spin.value())
+        settings.setValue("image_size", self.size_spin.value())
+        settings.setValue("color_mode", self.color_combo.currentText())
+        settings.setValue("resize", self.resize_combo.currentText())
+        write_json(settings, "splitter", self.splitter.sizes())
+        settings.setValue("tab", self.tabs.currentIndex())
+
+    def accepts_drop(self, paths: list[Path]) -> bool:
+        return len(paths) == 1 and paths[0].is_dir()
+
+    def drop(self, paths: list[Path]) -> None:
+        self.open_folder(paths[0])
+
+    def is_idle(self) -> bool:
+        return self._ready and super().is_idle()
+
+    def screenshot_plan(self):
+        return [(None, self.use_digits), (self.key, lambda: self.tabs.setCurrentIndex(0))]
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._default_sizes:
+            QTimer.singleShot(0, self._apply_default_sizes)
+
+    def _apply_default_sizes(self) -> None:
+        if self._default_sizes:
+            # A splitter only knows its width once shown.
+            self._default_sizes = False
+            total = sum(self.splitter.sizes()) or self.width()
+            self.splitter.setSizes([440, max(400, total - 440)])
+
+    # -- public ------------------------------------------------------------------------------
+
+    def use_digits(self) -> None:
+        """Scan the bundled digits sample."""
+        self.set_source(DIGITS)
+
+    def open_folder(self, folder: str | Path) -> None:
+        """Scan `folder` (a folder of class sub-folders)."""
+        self.set_source(str(Path(folder).expanduser().resolve()))
+
+    def set_source(self, source: str, scan: bool = True) -> None:
+        """Show `source` (DIGITS or a folder path) and, unless told not to, scan it."""
+        self.source = source
+        is_digits = source == DIGITS
+        for button, checked in ((self.digits_button, is_digits), (self.folder_button, not is_digits)):
+            button.blockSignals(True)
+            button.setChecked(checked)
+            button.blockSignals(False)
+        self.folder_edit.setText("" if is_digits else source)
+        if scan:
+            self.rescan()
+
+    def rescan(self) -> None:
+        """Scan the current source again (a scan running now is superseded)."""
+        if not self._ready:
+            return  # backend_ready scans the source then
+        self._clear_results()
+        self.summary_label.setText(f"Scanning {self._source_name()}…")
+        self._scans.submit(
+            scan_dataset,
+            self.source,
+            on_result=self._on_scanned,
+            on_error=self._on_scan_error,
+            on_progress=self._on_scan_progress,
+            on_cancelled=self._on_scan_cancelled,
+            name="scan",
+        )
+
+    def update_split(self) -> None:
+        """Count the split for the current settings (in a worker)."""
+        if self.index is None:
+            return
+        self._splits.submit(
+            split_counts,
+            self.index,
+            round(self.validation_spin.value(), 4),
+            round(self.test_spin.value(), 4),
+            self.seed_spin.value(),
+            on_result=self._on_split,
+            on_error=lambda error: self._show_split_error(describe_error(error)),
+            name="split",
+        )
+
+    def build_cache(self) -> None:
+        """Decode the dataset into the image cache with the chosen settings (in a worker)."""
+        if self.index is None or self._cache_worker is not None:
+            return
+        self._set_caching(True)
+        self.cache_bar.setRange(0, len(self.index.samples))
+        self.cache_bar.setValue(0)
+        self.cache_label.setText("Decoding images…")
+        self._cache_worker = self.workers.start(
+            build_image_cache,
+            self.index.samples,
+            self.size_spin.value(),
+            self.color_combo.currentText(),
+            self.resize_combo.currentText(),
+            on_result=self._on_cache_built,
+            on_error=self._on_cache_error,
+            on_progress=lambda p: _show_progress(self.cache_bar, p),
+            on_cancelled=self._on_cache_cancelled,
+            name="cache",
+        )
+        self._cache_worker.ended.connect(self._on_cache_ended)
+
+    def cancel_cache(self) -> None:
+        if self._cache_worker is not None:
+            self._cache_worker.cancel()
+            self.cache_label.setText("Cancelling…")
+
+    # -- scan results -----------------------------------------------------------------------
+
+    def _on_scan_progress(self, progress: tuple[int, int]) -> None:
+        _show_progress(self.scan_bar, progress)
+
+    def _on_scanned(self, index) -> None:
+        self.index = index
+        counts = index.counts
+        total = sum(counts.values())
+        parts = [
+            f"<b>{total:,}</b> images in <b>{len(index.classes):,}</b> classes",
+            f"{len(index.skipped):,} files skipped",
+        ]
+        if index.predefined_split:
+            parts.append("the folder's own train/validation/test split is kept")
+        self.summary_label.setText(f"{self._source_name()}: " + " · ".join(parts))
+        self._show_counts(counts)
+        self._show_skipped(index)
+        self._start_thumbnails(index)
+        self.update_split()
+        self.status_message.emit(f"Scanned {self._source_name()}: {total:,} images.")
+        self.scan_finished.emit(index)
+
+    def _on_scan_error(self, error: Exception) -> None:
+        message = describe_error(error)
+        self.summary_label.setText(f'<span style="color:#b03030">{_escape(message)}</span>')
+        self.scan_failed.emit(message)
+
+    def _on_scan_cancelled(self) -> None:
+        self.summary_label.setText(f"Scan of {self._source_name()} cancelled.")
+
+    def _show_counts(self, counts: dict[str, int]) -> None:
+        if self.chart is None:
+            from gui.widgets.class_chart import ClassChart  # pyqtgraph: imported when needed
+
+            self.chart = ClassChart()
+            self.chart_box.replaceWidget(self.chart_placeholder, self.chart)
+            self.chart_placeholder.hide()
+        self.chart.set_counts(counts)
+
+    def _show_skipped(self, index) -> None:
+        report = index.report()["skipped"]
+        self.skipped_table.setRowCount(len(report))
+        for row, entry in enumerate(report):
+            for column, key in enumerate(("path", "reason", "detail")):
+                item = QTableWidgetItem(entry[key])
+                item.setToolTip(entry[key])
+                self.skipped_table.setItem(row, column, item)
+        self.tabs.setTabText(1, f"Skipped files ({len(report):,})")
+
+    def _start_thumbnails(self, index) -> None:
+        self.thumbnails.clear()
+        groups = sample_paths(index)
+        if len(index.classes) > MAX_CLASSES:
+            self.thumbnails.add_note(
+                f"The first {MAX_CLASSES} of {len(index.classes):,} classes are shown."
+            )
+        self._thumbnails.submit(
+            decode_thumbnails,
+            groups,
+            THUMBNAIL_SIZE,
+            on_progress=lambda row: self.thumbnails.add_class(*row),
+            on_result=lambda _: self.thumbnails_ready.emit(),
+            on_error=lambda error: self.status_message.emit(
+                f"Thumbnails: {describe_error(error)}"
+            ),
+            name="thumbnails",
+        )
+
+    def _on_split(self, counts: SplitCounts) -> None:
+        self.split = counts
+        self.split_label.setText(
+            f"train {counts.train:,} · validation {counts.validation:,} · test {counts.test:,}"
+        )
+        self.split_label.setProperty("invalid", False)
+        self.split_ready.emit(counts)
+
+    def _show_split_error(self, message: str) -> None:
+        self.split = None
+        self.split_label.setText(f'<span style="color:#b03030">{_escape(message)}</span>')
+
+    # -- cache ----------------------------------------------------------------------------------
+
+    def _on_cache_built(self, result: CacheResult) -> None:
+        self.cache = result
+        how = "reused" if result.reused else f"built in {result.seconds:.1f} s"
+        shape = " × ".join(str(d) for d in result.shape[1:])
+        skipped = f", {len(result.skipped):,} failed to decode" if result.skipped else ""
+        self.cache_label.setText(
+            f"{result.images:,} images of {shape}, {formatting.size_in_bytes(result.file_bytes)} "
+            f"({how}{skipped})\n{result.file}"
+        )
+        self.cache_finished.emit(result)
+
+    def _on_cache_error(self, error: Exception) -> None:
+        self.cache_label.setText(
+            f'<span style="color:#b03030">{_escape(describe_error(error))}</span>'
+        )
+
+    def _on_cache_cancelled(self) -> None:
+        self.cache_label.setText("Cancelled: nothing was kept.")
+        self.cache_finished.emit(None)
+
+    def _on_cache_ended(self) -> None:
+        self._cache_worker = None
+        self._set_caching(False)
+
+    # -- helpers ---------------------------------------------------------------------------------
+
+    def _source_name(self) -> str:
+        return "the digits sample" if self.source == DIGITS else str(self.source)
+
+    def _clear_results(self) -> None:
+        self.index = None
+        self.split = None
+        self._thumbnails.cancel()
+        self._splits.cancel()
+        self.thumbnails.clear()
+        self.skipped_table.setRowCount(0)
+        self.tabs.setTabText(1, "Skipped files")
+        self.split_label.setText("—")
+        if self.chart is not None:
+            self.chart.set_counts({})
+
+    def _set_scanning(self, scanning: bool) -> None:
+        self.scan_bar.setVisible(scanning)
+        self.cancel_scan_button.setVisible(scanning)
+        if scanning:
+            self.scan_bar.setRange(0, 0)
+        self.build_cache_button.setEnabled(not scanning and self._cache_worker is None)
+
+    def _set_caching(self, caching: bool) -> None:
+        self.build_cache_button.setEnabled(not caching)
+        self.cancel_cache_button.setVisible(caching)
+        self.cache_bar.setVisible(caching)
+
+    def _on_source_toggled(self, digits_checked: bool) -> None:
+        if digits_checked:
+            self.use_digits()
+        elif self.folder_edit.text():
+            self.open_folder(self.folder_edit.text())
+        else:
+            self._ask_folder()
+
+    def _ask_folder(self) -> None:
+        start = "" if self.source == DIGITS else self.source
+        folder = QFileDialog.getExistingDirectory(self, "Choose a dataset folder", start)
+        if folder:
+            self.open_folder(folder)
+        elif self.source == DIGITS:
+            self.set_source(DIGITS, scan=False)  # back to the digits button
+
+
+def _fraction_spin(value: float, tip: str) -> QDoubleSpinBox:
+    spin = QDoubleSpinBox()
+    spin.setRange(0.0, 0.9)
+    spin.setSingleStep(0.05)
+    spin.setDecimals(2)
+    spin.setValue(value)
+    spin.setToolTip(tip)
+    spin.setKeyboardTracking(False)
+    return spin
+
+
+def _set_items(combo: QComboBox, items) -> None:
+    """Make `items` the combo's choices, keeping the current one if it is still there."""
+    if [combo.itemText(i) for i in range(combo.count())] != list(items):
+        current = combo.currentText()
+        combo.clear()
+        combo.addItems(list(items))
+        _select(combo, current)
+
+
+def _select(combo: QComboBox, text: str) -> None:
+    index = combo.findText(text)
+    if index >= 0:
+        combo.setCurrentIndex(index)
+
+
+def _show_progress(bar: QProgressBar, progress: tuple[int, int]) -> None:
+    done, total = progress
+    bar.setRange(0, max(1, total))
+    bar.setValue(done)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -1,0 +1,54 @@
+"""`python main.py --screenshot DIR`: render pages with real content to PNGs, offscreen."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QEventLoop, QTimer
+from PySide6.QtWidgets import QApplication
+
+SCREENSHOT_SIZE = (1360, 860)
+
+
+def wait_until(condition: Callable[[], bool], timeout_s: float, what: str) -> None:
+    """Run the event loop until `condition()` holds; RuntimeError after `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    loop = QEventLoop()
+    timer = QTimer()
+    timer.setInterval(50)
+    timer.timeout.connect(lambda: loop.quit() if condition() or time.monotonic() > deadline else None)
+    timer.start()
+    if not condition():
+        loop.exec()
+    timer.stop()
+    if not condition():
+        raise RuntimeError(f"Gave up after {timeout_s:.0f} s waiting for {what}.")
+
+
+def take_screenshots(window, folder: Path, pages: list[str] | None = None,
+                     timeout_s: float = 300) -> list[Path]:
+    """Render each page (or those named in `pages`) of `window` to `folder`/<name>.png,
+    after each page's screenshot_plan has run and its workers have finished."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    chosen = [window.page(name) for name in pages] if pages else window.pages
+    window.resize(*SCREENSHOT_SIZE)
+    window.show()
+    wait_until(lambda: window.backend is not None or window.is_idle(), timeout_s, "Keras to load")
+    if window.backend is None:
+        raise RuntimeError("Keras and the model registry could not be loaded.")
+    saved = []
+    for page in chosen:
+        window.show_page(page.key)
+        for name, action in page.screenshot_plan():
+            action()
+            wait_until(window.is_idle, timeout_s, f"the {page.title} page to finish its work")
+            if name is not None:
+                QApplication.processEvents()
+                path = folder / f"{name}.png"
+                if not window.grab().save(str(path)):
+                    raise RuntimeError(f"Could not write {path}.")
+                saved.append(path)
+    return saved

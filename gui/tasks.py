@@ -1,0 +1,268 @@
+"""The app's background jobs and the plain data they return. No Qt in this module.
+
+Each job is a function `job(*args, context)` run by a :class:`gui.workers.Worker`;
+`context` reports progress and carries the cancel request (see gui/workers.py). Keras,
+netlib and numpy are imported inside the jobs, in the worker thread, never at import
+time: this module is imported before the window's first paint.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+# -- Keras and the registry ------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class BackendInfo:
+    """What the status bar shows once Keras has loaded, and the registry's contents."""
+
+    keras_version: str
+    backend: str
+    device: str
+    models: tuple[str, ...]
+    families: tuple[str, ...]
+    seconds: float
+
+    def describe(self) -> str:
+        return f"Keras {self.keras_version} · {self.backend} backend · {self.device}"
+
+
+def load_backend(context) -> BackendInfo:
+    """Import Keras and every architecture module (seconds), then list the registry."""
+    start = time.perf_counter()
+    import keras
+
+    import netlib
+
+    models = tuple(netlib.list_models())
+    families = tuple(netlib.list_families())
+    return BackendInfo(
+        keras_version=keras.__version__,
+        backend=keras.backend.backend(),
+        device=describe_device(),
+        models=models,
+        families=families,
+        seconds=time.perf_counter() - start,
+    )
+
+
+def describe_device() -> str:
+    """"CPU" or "GPU: <name>", from netlib.backend, or from Keras until that lands."""
+    try:
+        from netlib.backend import describe_device as netlib_describe_device
+    except ImportError:
+        import keras
+
+        gpus = [d for d in keras.distribution.list_devices() if d.lower().startswith("gpu")]
+        return f"GPU: {', '.join(gpus)}" if gpus else "CPU"
+    return netlib_describe_device()
+
+
+# -- One network's layer table ---------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelConfig:
+    """A network and the arguments it is built with: what the layer table shows."""
+
+    model: str
+    input_size: int
+    classes: int
+    options: tuple[tuple[str, Any], ...] = ()
+
+    @classmethod
+    def create(
+        cls, model: str, input_size: int, classes: int, options: Mapping[str, Any]
+    ) -> ModelConfig:
+        return cls(model, int(input_size), int(classes), tuple(sorted(options.items())))
+
+    @property
+    def option_dict(self) -> dict[str, Any]:
+        return dict(self.options)
+
+    def label(self, defaults: Mapping[str, Any] | None = None) -> str:
+        """`resnet50`, or `googlenet (naive=True)`: the options that differ from `defaults`."""
+        changed = [
+            f"{key}={value!r}"
+            for key, value in self.options
+            if defaults is None or defaults.get(key) != value
+        ]
+        return f"{self.model} ({', '.join(changed)})" if changed else self.model
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelSummary:
+    """A built network's layer table (netlib.inspect.Summary) and what it was built from."""
+
+    config: ModelConfig
+    summary: Any
+    build_seconds: float
+    summarize_seconds: float
+
+
+def summarize_model(config: ModelConfig, context) -> ModelSummary:
+    """Build the network of `config` with netlib.build and tabulate it with summarize."""
+    import netlib
+
+    context.check()
+    start = time.perf_counter()
+    model = netlib.build(
+        config.model,
+        input_shape=config.input_size,
+        classes=config.classes,
+        **config.option_dict,
+    )
+    built = time.perf_counter()
+    context.check()
+    summary = netlib.summarize(model)
+    done = time.perf_counter()
+    del model  # the table is plain data; the weights can go
+    return ModelSummary(
+        config=config,
+        summary=summary,
+        build_seconds=built - start,
+        summarize_seconds=done - built,
+    )
+
+
+# -- The published figure for a configuration ------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class ReferenceCheck:
+    """The parameter count of a configuration against its published figure."""
+
+    counted: int
+    trainable_only: bool
+    reference: Any  # netlib.registry.Reference, or None when none applies
+
+    @property
+    def matches(self) -> bool | None:
+        return None if self.reference is None else self.counted == self.reference.params
+
+    def describe(self) -> str:
+        kind = "trainable parameters" if self.trainable_only else "parameters"
+        counted = f"{self.counted:,} {kind}"
+        if self.reference is None:
+            return f"{counted} - no published figure for this configuration."
+        published = f"{self.reference.source}: {self.reference.params:,}"
+        if self.matches:
+            return f"{counted} - {published}, matches."
+        difference = self.counted - self.reference.params
+        return f"{counted} - {published}, differs by {difference:+,}."
+
+
+def check_reference(info, config: ModelConfig, totals) -> ReferenceCheck:
+    """Compare with the registry's Reference whose options, classes and input size are
+    those of `config` (an unset input size in a Reference is the paper's own)."""
+    resolved = info.resolve_options(config.option_dict)
+    for reference in info.references:
+        size = reference.input_size or info.input_shape[0]
+        if (
+            reference.classes == config.classes
+            and size == config.input_size
+            and info.resolve_options(reference.options) == resolved
+        ):
+            return _reference_check(totals, reference)
+    trainable_only = bool(info.references) and all(r.trainable_only for r in info.references)
+    return ReferenceCheck(_count(totals, trainable_only), trainable_only, None)
+
+
+def _reference_check(totals, reference) -> ReferenceCheck:
+    return ReferenceCheck(
+        _count(totals, reference.trainable_only), reference.trainable_only, reference
+    )
+
+
+def _count(totals, trainable_only: bool) -> int:
+    return int(totals.trainable_params if trainable_only else totals.params)
+
+
+# -- Datasets ---------------------------------------------------------------------------
+
+DIGITS = "digits"  # the source name of the bundled sample
+
+
+def dataset_folder(source: str | Path) -> Path:
+    """The folder of a dataset source: the bundled digits, or a folder of the user's."""
+    if source == DIGITS:
+        from netlib.data import digits_folder
+
+        return Path(digits_folder())
+    return Path(source)
+
+
+def scan_dataset(source: str | Path, context):
+    """Job: netlib.data.scan of the source's folder (a DatasetIndex), with progress."""
+    from netlib import data
+
+    # A cancelled scan raises netlib.data.Cancelled; the worker reports it as cancelled.
+    return data.scan(
+        dataset_folder(source), progress=context.progress_reporter(), cancel=context.cancelled
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class SplitCounts:
+    """Images in each part of a split, and the settings that made it."""
+
+    train: int
+    validation: int
+    test: int
+    settings: tuple[float, float, int]
+
+
+def split_counts(index, validation: float, test: float, seed: int, context) -> SplitCounts:
+    """Job: netlib.data.split of `index`, counted."""
+    from netlib import data
+
+    parts = data.split(index, validation=validation, test=test, seed=seed)
+    return SplitCounts(
+        len(parts.train), len(parts.validation), len(parts.test), (validation, test, seed)
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class CacheResult:
+    """What building (or reopening) an image cache gave."""
+
+    images: int
+    shape: tuple[int, ...]
+    file: Path
+    file_bytes: int
+    reused: bool
+    skipped: list
+    seconds: float
+
+
+def build_image_cache(
+    samples, image_size: int, color_mode: str, resize: str, context
+) -> CacheResult:
+    """Job: netlib.data.build_cache of `samples`, with progress and cancel."""
+    from netlib import data
+
+    start = time.perf_counter()
+    cache = data.build_cache(
+        samples,
+        image_size=image_size,
+        color_mode=color_mode,
+        resize=resize,
+        progress=context.progress_reporter(),
+        cancel=context.cancelled,
+    )
+    file = Path(cache.file)
+    return CacheResult(
+        images=len(cache),
+        shape=tuple(cache.images.shape),
+        file=file,
+        file_bytes=file.stat().st_size if file.exists() else 0,
+        reused=cache.reused,
+        skipped=list(cache.skipped),
+        seconds=time.perf_counter() - start,
+    )
+

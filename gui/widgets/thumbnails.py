@@ -1,0 +1,138 @@
+"""Thumbnails of a dataset, a row per class, decoded in a worker.
+
+Images are decoded by netlib.data.decode_image (the decoder training uses) and turned
+into QImages in the worker (QImage, unlike QPixmap, may be made off the GUI thread).
+Images smaller than a thumbnail are enlarged with nearest-neighbour sampling, so an 8x8
+digit shows its real pixels instead of a blur; larger ones are scaled down smoothly.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+THUMBNAIL_SIZE = 72
+PER_CLASS = 8
+MAX_CLASSES = 60
+
+
+def sample_paths(index, per_class: int = PER_CLASS, max_classes: int = MAX_CLASSES):
+    """[(class name, class size, [paths of its first `per_class` images])] for the first
+    `max_classes` classes of a netlib.data.DatasetIndex."""
+    chosen: dict[int, list[Path]] = {label: [] for label in range(len(index.classes))}
+    sizes = dict.fromkeys(range(len(index.classes)), 0)
+    for sample in index.samples:
+        sizes[sample.label] += 1
+        if len(chosen[sample.label]) < per_class:
+            chosen[sample.label].append(sample.path)
+    return [
+        (index.classes[label], sizes[label], chosen[label])
+        for label in range(min(len(index.classes), max_classes))
+    ]
+
+
+def decode_thumbnails(groups, size: int, context) -> None:
+    """Job: decode each group's images and report `(class name, class size, [(path,
+    QImage or the ImageError)])` per class, as it goes."""
+    from netlib.data import ImageError, decode_image
+
+    for name, class_size, paths in groups:
+        context.check()
+        images = []
+        for path in paths:
+            try:
+                images.append((path, to_thumbnail(decode_image(path), size)))
+            except ImageError as error:
+                images.append((path, error))
+        context.report((name, class_size, images))
+
+
+def to_thumbnail(array, size: int) -> QImage:
+    """A uint8 (height, width, 1 or 3) array as a QImage fitting in size x size."""
+    height, width, channels = array.shape
+    if channels == 1:
+        image = QImage(array.tobytes(), width, height, width, QImage.Format.Format_Grayscale8)
+    else:
+        image = QImage(array.tobytes(), width, height, 3 * width, QImage.Format.Format_RGB888)
+    image = image.copy()  # own the pixels: the bytes above are temporary
+    image.setText("source size", f"{width}×{height}")
+    if max(height, width) <= size:
+        factor = max(1, size // max(height, width))
+        return image.scaled(
+            width * factor, height * factor, Qt.AspectRatioMode.KeepAspectRatio,
+            Qt.TransformationMode.FastTransformation,  # nearest neighbour: crisp pixels
+        )
+    return image.scaled(
+        size, size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+    )
+
+
+class ThumbnailGrid(QScrollArea):
+    """One row per class: its name and count, then its first images."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self._body = QWidget()
+        self._rows = QVBoxLayout(self._body)
+        self._rows.setContentsMargins(4, 4, 4, 4)
+        self._rows.setSpacing(10)
+        self._rows.addStretch(1)
+        self.setWidget(self._body)
+        self.shown: dict[str, int] = {}  # class name -> thumbnails shown (tests read it)
+        self._note: QLabel | None = None
+
+    def clear(self) -> None:
+        while self._rows.count() > 1:
+            item = self._rows.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        self.shown = {}
+        self._note = None
+
+    def add_class(self, name: str, class_size: int, images: list) -> None:
+        """Add the row of one class: `images` is [(path, QImage or error)]."""
+        row = QWidget()
+        layout = QVBoxLayout(row)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(3)
+        title = QLabel(f"<b>{name}</b> · {class_size:,} images")
+        layout.addWidget(title)
+        strip = QHBoxLayout()
+        strip.setSpacing(4)
+        for path, image in images:
+            strip.addWidget(_tile(path, image))
+        strip.addStretch(1)
+        layout.addLayout(strip)
+        self._rows.insertWidget(self._rows.count() - 1, row)
+        self.shown[name] = sum(1 for _, image in images if isinstance(image, QImage))
+
+    def add_note(self, text: str) -> None:
+        self._note = QLabel(text)
+        self._note.setObjectName("mutedText")
+        self._rows.insertWidget(self._rows.count() - 1, self._note)
+
+
+def _tile(path: Path, image) -> QLabel:
+    tile = QLabel()
+    tile.setObjectName("thumbnail")
+    tile.setFixedSize(THUMBNAIL_SIZE + 6, THUMBNAIL_SIZE + 6)
+    tile.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    if isinstance(image, QImage):
+        tile.setPixmap(QPixmap.fromImage(image))
+        tile.setToolTip(f"{path.name} ({image.text('source size')} pixels)")
+    else:
+        tile.setText("✕")
+        tile.setToolTip(f"{path.name}: {image}")
+    return tile
