@@ -135,26 +135,46 @@ def summarize_model(config: ModelConfig, context) -> ModelSummary:
 
 @dataclasses.dataclass(frozen=True)
 class ReferenceCheck:
-    """The parameter count of a configuration against its published figure."""
+    """A configuration's parameter count (and MACs) against its published figures."""
 
     counted: int
     trainable_only: bool
     reference: Any  # netlib.registry.Reference, or None when none applies
+    macs: int = 0
 
     @property
     def matches(self) -> bool | None:
-        return None if self.reference is None else self.counted == self.reference.params
+        """Parameters equal and, where the source gives MACs, MACs within its tolerance."""
+        if self.reference is None:
+            return None
+        return self.counted == self.reference.params and self.macs_match is not False
+
+    @property
+    def macs_match(self) -> bool | None:
+        if self.reference is None or not self.reference.macs:
+            return None
+        return abs(self.macs - self.reference.macs) <= self.reference.macs_tolerance * self.reference.macs
 
     def describe(self) -> str:
+        """"25,557,032 trainable parameters - torchvision resnet50: 25,557,032, matches." and,
+        where the source gives MACs, a second sentence on them."""
         kind = "trainable parameters" if self.trainable_only else "parameters"
         counted = f"{self.counted:,} {kind}"
         if self.reference is None:
             return f"{counted} - no published figure for this configuration."
         published = f"{self.reference.source}: {self.reference.params:,}"
-        if self.matches:
-            return f"{counted} - {published}, matches."
         difference = self.counted - self.reference.params
-        return f"{counted} - {published}, differs by {difference:+,}."
+        verdict = "matches" if difference == 0 else f"differs by {difference:+,}"
+        text = f"{counted} - {published}, {verdict}."
+        if self.macs_match is not None:
+            source = self.reference.macs_source or self.reference.source
+            relative = (self.macs - self.reference.macs) / self.reference.macs
+            within = "within" if self.macs_match else "outside"
+            text += (
+                f" {self.macs:,} MACs - {source}: {self.reference.macs:,.0f}, "
+                f"{relative:+.1%} ({within} its ±{self.reference.macs_tolerance:.0%})."
+            )
+        return text
 
 
 def check_reference(info, config: ModelConfig, totals) -> ReferenceCheck:
@@ -168,15 +188,19 @@ def check_reference(info, config: ModelConfig, totals) -> ReferenceCheck:
             and size == config.input_size
             and info.resolve_options(reference.options) == resolved
         ):
-            return _reference_check(totals, reference)
+            return ReferenceCheck(
+                _count(totals, reference.trainable_only),
+                reference.trainable_only,
+                reference,
+                int(totals.macs),
+            )
     trainable_only = bool(info.references) and all(r.trainable_only for r in info.references)
-    return ReferenceCheck(_count(totals, trainable_only), trainable_only, None)
+    return ReferenceCheck(_count(totals, trainable_only), trainable_only, None, int(totals.macs))
 
 
-def _reference_check(totals, reference) -> ReferenceCheck:
-    return ReferenceCheck(
-        _count(totals, reference.trainable_only), reference.trainable_only, reference
-    )
+def default_classes(info) -> int:
+    """The classes of the model's headline reference (10 for LeNet-5), else 1000."""
+    return info.reference.classes if info.reference is not None else 1000
 
 
 def _count(totals, trainable_only: bool) -> int:

@@ -66,7 +66,7 @@ class JobContext:
         """A `progress(done, total)` callback for library functions that reports
         `(done, total)` at most every `interval_s` seconds (and always the last step),
         so that a scan of 100,000 files does not flood the GUI thread with events."""
-        last = [0.0]
+        last = [float("-inf")]  # the first step is always sent
 
         def progress(done: int, total: int) -> None:
             now = time.monotonic()
