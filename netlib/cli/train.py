@@ -1,5 +1,358 @@
-"""Not written yet: adds no commands."""
+"""`train`, `evaluate`, `predict` and `export`: the training engine, headless.
+
+    python main.py train FOLDER --model NAME [--epochs N] [--batch-size N] [--image-size N]
+                         [--lr X] [--optimizer NAME] [--set KEY=VALUE ...] [--runs DIR]
+    python main.py train --resume RUN [--epochs N]
+    python main.py train FOLDER --model NAME --cluster HOST:PORT,HOST:PORT --task-index I
+    python main.py evaluate RUN [--data FOLDER] [--ten-crop]
+    python main.py predict MODEL_OR_RUN IMAGE... [--top 5] [--format table|json]
+    python main.py export RUN --format keras|saved_model|tflite [--output PATH]
+
+The first line `train` prints names the device and the Keras backend. Ctrl-C stops a run
+at the end of the current batch, keeping it resumable (a second Ctrl-C aborts).
+Keras is imported inside the run functions only, so that `--help` answers at once.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import signal
+import sys
+
+EXIT_FAILED = 1
+EXIT_STOPPED = 130  # as for a process ended by Ctrl-C
 
 
 def add_commands(commands) -> None:
-    pass
+    _add_train(commands)
+    _add_evaluate(commands)
+    _add_predict(commands)
+    _add_export(commands)
+
+
+# ------------------------------------------------------------------------------ parsers
+
+
+def _add_train(commands) -> None:
+    parser = commands.add_parser(
+        "train",
+        help="train a network on a folder of class sub-folders",
+        description="Train a network on a folder of images, one sub-folder per class. "
+        "Defaults come from the network's family (its paper, scaled to small data); "
+        "every setting of the run can be changed with --set KEY=VALUE. Each run gets a "
+        "folder under --runs with its config, metrics, TensorBoard logs and models.",
+    )
+    parser.add_argument("folder", nargs="?", help="the dataset folder (not with --resume)")
+    parser.add_argument("--model", help="a model name (python main.py list shows them)")
+    parser.add_argument("--epochs", type=int, metavar="N")
+    parser.add_argument("--batch-size", type=int, metavar="N")
+    parser.add_argument("--image-size", type=int, metavar="N", help="square images of N x N")
+    parser.add_argument("--lr", type=float, metavar="X", help="the learning rate")
+    parser.add_argument("--optimizer", metavar="NAME", help="sgd, adam or adamw")
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", dest="settings",
+        help="any training setting or model option, e.g. --set schedule=cosine "
+        "--set shortcut=A (repeatable)",
+    )
+    parser.add_argument("--runs", default="runs", metavar="DIR",
+                        help="where run folders are made (default: ./runs)")
+    parser.add_argument("--resume", metavar="RUN", help="continue a stopped run folder")
+    parser.add_argument(
+        "--cluster", metavar="HOST:PORT,...",
+        help="train on several machines (TensorFlow backend): every worker's address, "
+        "the same list on each machine",
+    )
+    parser.add_argument("--task-index", type=int, metavar="I",
+                        help="this machine's position in --cluster (0 writes the run)")
+    parser.set_defaults(run=run_train)
+
+
+def _add_evaluate(commands) -> None:
+    parser = commands.add_parser(
+        "evaluate",
+        help="accuracy, confusion matrix and mistakes of a trained run",
+        description="Evaluate a run's best model on its validation images (or on "
+        "--data FOLDER): top-1 and top-5 accuracy, per-class precision and recall, the "
+        "confusion matrix and every misclassified image, saved to evaluation.json.",
+    )
+    parser.add_argument("run_dir", metavar="RUN", help="a run folder")
+    parser.add_argument("--data", metavar="FOLDER", help="evaluate on this folder instead")
+    parser.add_argument("--ten-crop", action="store_true",
+                        help="average over ten crops per image (AlexNet's test)")
+    parser.add_argument("--format", choices=("table", "json"), default="table")
+    parser.set_defaults(run=run_evaluate)
+
+
+def _add_predict(commands) -> None:
+    parser = commands.add_parser(
+        "predict",
+        help="top-k classes of images, with a run's or a .keras file's model",
+        description="Classify images with a trained model: a run folder or a .keras "
+        "file (loaded in safe mode). A file that cannot be read gets an error line.",
+    )
+    parser.add_argument("model", metavar="MODEL_OR_RUN", help="a run folder or a .keras file")
+    parser.add_argument("images", nargs="+", metavar="IMAGE")
+    parser.add_argument("--top", type=int, default=5, metavar="K")
+    parser.add_argument("--format", choices=("table", "json"), default="table")
+    parser.set_defaults(run=run_predict)
+
+
+def _add_export(commands) -> None:
+    parser = commands.add_parser(
+        "export",
+        help="save a run's model as .keras, SavedModel or TFLite",
+        description="Export a run's best model: it takes raw pixels (0-255) and returns "
+        "class probabilities; the class names go with it.",
+    )
+    parser.add_argument("run_dir", metavar="RUN", help="a run folder")
+    parser.add_argument("--format", choices=("keras", "saved_model", "tflite"), default="keras")
+    parser.add_argument("--output", metavar="PATH", help="default: RUN/export/<model>.<ext>")
+    parser.set_defaults(run=run_export)
+
+
+# -------------------------------------------------------------------------------- train
+
+
+def _config_from_args(args):
+    from netlib.train import TrainConfig
+
+    if not args.folder or not args.model:
+        raise ValueError("train needs a dataset FOLDER and --model NAME (or --resume RUN).")
+    flags = {
+        "epochs": args.epochs,
+        "batch_size": args.batch_size,
+        "image_size": args.image_size,
+        "learning_rate": args.lr,
+        "optimizer": args.optimizer,
+    }
+    config = TrainConfig.for_model(
+        args.model, args.folder, **{k: v for k, v in flags.items() if v is not None}
+    )
+    for setting in args.settings:
+        key, sep, value = setting.partition("=")
+        if not sep:
+            raise ValueError(f"--set takes KEY=VALUE; received {setting!r}.")
+        config = config.with_setting(key, value)
+    return config
+
+
+def run_train(args) -> int:
+    from netlib import backend
+
+    if args.cluster or args.task_index is not None:
+        if not args.cluster or args.task_index is None:
+            raise ValueError("--cluster and --task-index go together.")
+        backend.configure_cluster(args.cluster, args.task_index)
+    if args.resume:
+        changed = [flag for flag, value in (
+            ("FOLDER", args.folder), ("--model", args.model), ("--batch-size", args.batch_size),
+            ("--image-size", args.image_size), ("--lr", args.lr), ("--optimizer", args.optimizer),
+        ) if value is not None] + (["--set"] if args.settings else [])
+        if changed:
+            raise ValueError(
+                f"--resume continues a run with its own settings; only --epochs may change "
+                f"(received {', '.join(changed)})."
+            )
+    else:
+        config = _config_from_args(args)  # bad settings fail before anything heavy
+
+    from rich.console import Console
+
+    console = Console(highlight=False, soft_wrap=True)
+    console.print(f"Device: {backend.describe_device()} | Keras backend: {backend.name()}")
+    from netlib.train import Trainer
+
+    if args.resume:
+        trainer = Trainer.resume(args.resume, epochs=args.epochs)
+    else:
+        trainer = Trainer(config, runs_dir=args.runs)
+    display = _TrainDisplay(console)
+    previous = signal.getsignal(signal.SIGINT)
+
+    def on_interrupt(signum, frame):
+        if trainer.stop_requested:  # a second Ctrl-C: abort at once
+            raise KeyboardInterrupt
+        console.print("Stopping at the end of this batch (Ctrl-C again to abort)...")
+        trainer.request_stop()
+
+    signal.signal(signal.SIGINT, on_interrupt)
+    try:
+        outcome = trainer.fit(events=display)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        display.close()
+    from netlib.train import Failed, Finished
+
+    if isinstance(outcome, Finished):
+        return 0
+    return EXIT_FAILED if isinstance(outcome, Failed) else EXIT_STOPPED
+
+
+class _TrainDisplay:
+    """Events to the terminal: a rich progress bar per epoch, one line per epoch."""
+
+    def __init__(self, console):
+        self.console = console
+        self.progress = None
+        self.task = None
+
+    def __call__(self, event) -> None:
+        from netlib.train import events as ev
+
+        handler = {
+            ev.LogMessage: self._log,
+            ev.RunStarted: self._started,
+            ev.BatchEnd: self._batch,
+            ev.EpochEnd: self._epoch,
+            ev.Finished: self._end,
+            ev.Stopped: self._end,
+            ev.Failed: self._failed,
+        }.get(type(event))
+        if handler:
+            handler(event)
+
+    def _log(self, event):
+        style = {"warning": "yellow", "error": "red"}.get(event.level, "")
+        self.console.print(event.text, style=style)
+
+    def _started(self, event):
+        self.console.print(
+            f"{event.model}: {len(event.classes)} classes, {event.train_images} training and "
+            f"{event.validation_images} validation images, batch {event.batch_size}, "
+            f"{event.steps_per_epoch} steps per epoch"
+            + (f", {event.replicas} replicas" if event.replicas > 1 else "")
+            + (", mixed precision" if event.mixed_precision else "")
+            + (f"; resuming after epoch {event.initial_epoch}" if event.initial_epoch else "")
+        )
+
+    def _batch(self, event):
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        if self.progress is None:
+            self.progress = Progress(
+                TextColumn("epoch {task.fields[epoch]}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("loss {task.fields[loss]:.4f}  acc {task.fields[accuracy]:.1%}"),
+                TextColumn("{task.fields[speed]:.0f} img/s"),
+                TimeElapsedColumn(),
+                console=self.console,
+                transient=True,
+            )
+            self.progress.start()
+            self.task = self.progress.add_task("", total=event.steps, epoch="", loss=0.0,
+                                               accuracy=0.0, speed=0.0)
+        self.progress.update(
+            self.task,
+            completed=event.step,
+            total=event.steps,
+            epoch=f"{event.epoch}/{event.epochs}",
+            loss=event.loss,
+            accuracy=event.accuracy,
+            speed=0.0 if math.isnan(event.images_per_second) else event.images_per_second,
+        )
+
+    def _epoch(self, event):
+        self.close()
+        validation = (
+            f"  val_loss {event.val_loss:.4f}  val_acc {event.val_accuracy:.2%}  "
+            f"val_top5 {event.val_top5:.2%}"
+            if not math.isnan(event.val_loss)
+            else ""
+        )
+        self.console.print(
+            f"epoch {event.epoch}/{event.epochs}  loss {event.loss:.4f}  "
+            f"acc {event.accuracy:.2%}{validation}  lr {event.learning_rate:.3g}  "
+            f"{event.seconds:.1f}s" + ("  [best]" if event.improved else "")
+        )
+
+    def _end(self, event):
+        self.close()
+        self.console.print(event.message)
+        if event.run_dir:
+            self.console.print(f"Run folder: {event.run_dir}")
+
+    def _failed(self, event):
+        self.close()
+        self.console.print(f"error: {event.message}", style="red")
+        if event.run_dir:
+            self.console.print(f"Run folder: {event.run_dir}")
+
+    def close(self):
+        if self.progress is not None:
+            self.progress.stop()
+            self.progress = None
+
+
+# ----------------------------------------------------------------------------- evaluate
+
+
+def run_evaluate(args) -> int:
+    from netlib.evaluate import evaluate
+
+    result = evaluate(args.run_dir, data=args.data, ten_crop=args.ten_crop)
+    if args.format == "json":
+        print(json.dumps(result.to_dict(), indent=2))
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(highlight=False, soft_wrap=True)
+    crop = " (ten crops)" if result.ten_crop else ""
+    console.print(
+        f"{result.run}: {result.images} images ({result.data}){crop}: "
+        f"top-1 {result.top1:.2%}, top-5 {result.top5:.2%}, "
+        f"{len(result.misclassified)} misclassified"
+    )
+    table = Table("class", "precision", "recall", "images")
+    for row in result.per_class:
+        table.add_row(row["class"], _percent(row["precision"]), _percent(row["recall"]),
+                      str(row["support"]))
+    console.print(table)
+    for mistake in result.misclassified[:10]:
+        console.print(
+            f"  {mistake['path']}: {mistake['true']} taken for {mistake['predicted']} "
+            f"({mistake['top5'][0]['probability']:.1%})"
+        )
+    if result.skipped:
+        console.print(f"{len(result.skipped)} file(s) could not be decoded.", style="yellow")
+    console.print(f"Saved {args.run_dir}/evaluation.json")
+    return 0
+
+
+def _percent(value) -> str:
+    return "-" if value is None else f"{value:.1%}"
+
+
+# ------------------------------------------------------------------------------ predict
+
+
+def run_predict(args) -> int:
+    from netlib.predict import load_model, predict
+
+    loaded = load_model(args.model)
+    results = predict(loaded, args.images, top=args.top)
+    if args.format == "json":
+        print(json.dumps([r.to_dict() for r in results], indent=2))
+    else:
+        for note in loaded.notes:
+            print(f"note: {note}", file=sys.stderr)
+        for result in results:
+            if result.ok:
+                ranked = "  ".join(f"{name} {p:.1%}" for name, p in result.top)
+                print(f"{result.source}: {ranked}")
+            else:
+                print(f"{result.source}: error: {result.error}")
+    return 0 if all(r.ok for r in results) else EXIT_FAILED
+
+
+# ------------------------------------------------------------------------------- export
+
+
+def run_export(args) -> int:
+    from netlib.export import export
+
+    path = export(args.run_dir, format=args.format, output=args.output)
+    print(f"Exported {path}")
+    return 0

@@ -89,8 +89,8 @@ def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> Path:
     return write_atomic(path, lambda file: file.write(data))
 
 
-def write_json_atomic(path: str | os.PathLike, value: Any) -> Path:
-    text = json.dumps(value, indent=2, ensure_ascii=False, allow_nan=True) + "\n"
+def write_json_atomic(path: str | os.PathLike, value: Any, *, indent: int | None = 2) -> Path:
+    text = json.dumps(value, indent=indent, ensure_ascii=False, allow_nan=True) + "\n"
     return write_bytes_atomic(path, text.encode("utf-8"))
 
 

@@ -19,7 +19,9 @@ import numpy as np
 from netlib import data
 from netlib.train.config import TrainConfig
 
-__all__ = ["PreparedData", "prepare_data", "MultiHeadBatches", "loader_workers"]
+__all__ = ["PreparedData", "prepare_data", "MultiHeadBatches", "loader_workers", "PARTS"]
+
+PARTS = ("train", "validation", "test")
 
 
 def loader_workers() -> int:
@@ -60,21 +62,28 @@ class PreparedData:
             workers=loader_workers(),
         )
 
-    def paths(self, part: str) -> list[str]:
-        """The part's files, relative to the dataset folder (POSIX separators)."""
-        return [_relative(Path(self.cache.paths[int(r)]), self.root) for r in self.rows[part]]
+    def listing(self, part: str) -> list[list]:
+        """The part's images as [path relative to the dataset folder, label] pairs."""
+        return [
+            [_relative(Path(self.cache.paths[int(r)]), self.root), int(self.cache.labels[int(r)])]
+            for r in self.rows[part]
+        ]
 
     def description(self) -> dict[str, Any]:
-        """dataset.json: what the run trained on, for people and for the app."""
+        """dataset.json: what the run trained on, for people and for the app.
+
+        Keys: root, classes, counts (per part), image_size, color_mode, resize, skipped
+        ([{path, reason, detail}]), normalization ({mean, std} per channel, [0, 1] units)
+        and pca (for AlexNet's colour augmentation), when used.
+        """
         described: dict[str, Any] = {
             "root": str(self.root),
             "classes": list(self.classes),
-            "counts": {part: self.count(part) for part in ("train", "validation", "test")},
+            "counts": {part: self.count(part) for part in PARTS},
             "image_size": list(self.cache.image_size),
             "color_mode": self.cache.color_mode,
             "resize": self.cache.resize,
             "skipped": self.skipped,
-            "splits": {part: self.paths(part) for part in ("train", "validation", "test")},
         }
         if self.statistics is not None:
             mean, variance = self.statistics
@@ -89,6 +98,10 @@ class PreparedData:
                 "eigenvectors": np.asarray(vectors).tolist(),
             }
         return described
+
+    def split_listing(self) -> dict[str, list[list]]:
+        """split.json: {part: [[path relative to the dataset folder, label], ...]}."""
+        return {part: self.listing(part) for part in PARTS}
 
 
 def _relative(path: Path, root: Path) -> str:

@@ -4,7 +4,9 @@
       config.json        the TrainConfig (TrainConfig.load reads it back)
       classes.json       the class names, in label order: ["cat", "dog", ...]
       dataset.json       the data as used: folder, image counts, skipped files with reasons,
-                         normalisation statistics, and the file lists of each split
+                         normalisation statistics
+      split.json         the images of each part: {"train": [[path, label], ...],
+                         "validation": [...], "test": [...]}, paths relative to the folder
       metrics.csv        one row per completed epoch (columns: METRIC_COLUMNS)
       status.json        {"state": "running"|"finished"|"stopped"|"failed", "message",
                           "epochs_completed", "best_epoch", "best_val_accuracy", "updated"}
@@ -57,6 +59,7 @@ class RunFolder:
     CONFIG = "config.json"
     CLASSES = "classes.json"
     DATASET = "dataset.json"
+    SPLIT = "split.json"
     METRICS = "metrics.csv"
     STATUS = "status.json"
     LOG = "train.log"
@@ -151,15 +154,18 @@ class RunFolder:
         return TrainConfig.load(self.path / self.CONFIG)
 
     def classes(self) -> list[str]:
-        return self._read_json(self.CLASSES, "class names")
+        return self.read_json(self.CLASSES, "class names")
 
     def dataset(self) -> dict[str, Any]:
-        return self._read_json(self.DATASET, "dataset description")
+        return self.read_json(self.DATASET, "dataset description")
+
+    def split(self) -> dict[str, list[list]]:
+        return self.read_json(self.SPLIT, "split")
 
     def status(self) -> dict[str, Any]:
         """status.json, or {"state": "unknown"} for a run that never wrote one."""
         try:
-            return self._read_json(self.STATUS, "status")
+            return self.read_json(self.STATUS, "status")
         except ValueError:
             return {"state": "unknown"}
 
@@ -171,7 +177,7 @@ class RunFolder:
         with open(path, newline="", encoding="utf-8") as file:
             return [_parse_row(row) for row in csv.DictReader(file)]
 
-    def _read_json(self, name: str, what: str) -> Any:
+    def read_json(self, name: str, what: str = "file") -> Any:
         path = self.path / name
         try:
             return json.loads(path.read_text(encoding="utf-8"))
@@ -190,6 +196,9 @@ class RunFolder:
 
     def write_dataset(self, description: dict[str, Any]) -> None:
         write_json_atomic(self.path / self.DATASET, description)
+
+    def write_split(self, listing: dict[str, list[list]]) -> None:
+        write_json_atomic(self.path / self.SPLIT, listing, indent=None)
 
     def write_metrics(self, rows: list[dict[str, float]]) -> None:
         """Replace metrics.csv with `rows` (all of them: the file is small and rewriting

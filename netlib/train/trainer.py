@@ -222,6 +222,9 @@ class Trainer:
         prepared = prepare_data(self.config, progress=progress, cancel=self._stop.is_set)
         counts = ", ".join(f"{prepared.count(p)} {p}" for p in ("train", "validation", "test"))
         listener.log(f"{len(prepared.classes)} classes; images: {counts}")
+        height, width = prepared.cache.image_size
+        how = "reused" if prepared.cache.reused else "built"
+        listener.log(f"Image cache {how}: {height}x{width} {prepared.cache.color_mode}")
         if prepared.skipped:
             listener.log(
                 f"{len(prepared.skipped)} file(s) skipped (listed in dataset.json), e.g. "
@@ -241,9 +244,13 @@ class Trainer:
             return
         self.folder.write_classes(prepared.classes)
         self.folder.write_dataset(prepared.description())
+        self.folder.write_split(prepared.split_listing())
 
     def _batches(self, prepared: PreparedData, part: str, models: TrainingModels, *, shuffle):
         batches = prepared.batches(part, self.config.batch_size, shuffle=shuffle, seed=self.config.seed)
+        if shuffle:
+            # The epoch's order follows Keras' epoch index, also when resuming.
+            self.extra_callbacks.insert(0, batches.epoch_callback())
         if models.multi_output:
             return MultiHeadBatches(batches, models.output_names)
         return batches
