@@ -19,10 +19,12 @@ ten-crop evaluation.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import inspect
+from collections.abc import Mapping
 
 import keras
 import numpy as np
+from keras import ops
 
 __all__ = [
     "AUGMENTATIONS",
@@ -35,7 +37,8 @@ __all__ = [
 
 # The names build_augmentation accepts, with the layer each one makes and its parameter.
 AUGMENTATIONS = {
-    "crop_flip": "RandomCropFlip(size): random crop + horizontal flip; centre crop at inference",
+    "crop_flip": "RandomCropFlip(size): random crop + horizontal flip; centre crop at inference;"
+    " size in pixels, or a fraction of the input (default 0.875, AlexNet's 224/256)",
     "pca_color": "PCAColorJitter(stddev, eigenvalues, eigenvectors): AlexNet colour noise",
     "flip": "keras.layers.RandomFlip(mode='horizontal')",
     "rotation": "keras.layers.RandomRotation(factor): fraction of a full turn",
@@ -51,12 +54,80 @@ class RandomCropFlip(keras.layers.Layer):
     """AlexNet's training crop: a random `height` x `width` window of each image, mirrored
     left-right with probability 1/2 (when `flip`); at inference, the centre window.
 
-    Each image of a batch gets its own window and flip.
+    Each image of a batch gets its own window and flip. `height` and `width` are pixels
+    (ints), or fractions of the input's size (floats in (0, 1]); `width` defaults to
+    `height`. Keras' RandomCrop is not used: at inference it resizes the whole image
+    instead of taking the centre window, which is not what the paper evaluates.
     """
 
-    def __init__(self, height: int, width: int | None = None, flip: bool = True, seed=None, **kwargs):
+    def __init__(self, height, width=None, flip: bool = True, seed=None, **kwargs):
         super().__init__(**kwargs)
-        raise NotImplementedError
+        width = height if width is None else width
+        for name, value in (("height", height), ("width", width)):
+            valid_int = isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value > 0
+            valid_fraction = isinstance(value, float) and 0.0 < value <= 1.0
+            if not (valid_int or valid_fraction):
+                raise ValueError(
+                    f"RandomCropFlip {name} must be a positive int (pixels) or a float in (0, 1] "
+                    f"(a fraction of the input); received {name}={value!r}."
+                )
+        self.height = height if isinstance(height, float) else int(height)
+        self.width = width if isinstance(width, float) else int(width)
+        self.flip = bool(flip)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def _crop_size(self, input_shape) -> tuple[int, int]:
+        in_height, in_width = input_shape[1], input_shape[2]
+        if in_height is None or in_width is None:
+            raise ValueError(f"RandomCropFlip needs inputs of known height and width; received shape {tuple(input_shape)}.")
+        height = round(self.height * in_height) if isinstance(self.height, float) else self.height
+        width = round(self.width * in_width) if isinstance(self.width, float) else self.width
+        if height > in_height or width > in_width:
+            raise ValueError(
+                f"RandomCropFlip crops {height}x{width} windows from images of "
+                f"{in_height}x{in_width}: the crop must not be larger than the image."
+            )
+        return height, width
+
+    def build(self, input_shape):
+        self._crop_size(input_shape)  # refuse a crop larger than the input now, not mid-fit
+
+    def compute_output_shape(self, input_shape):
+        height, width = self._crop_size(input_shape)
+        return (input_shape[0], height, width, input_shape[3])
+
+    def call(self, images, training=None):
+        images = ops.cast(images, self.compute_dtype)
+        in_height, in_width = images.shape[1], images.shape[2]
+        height, width = self._crop_size(images.shape)
+        if not training:
+            top, left = (in_height - height) // 2, (in_width - width) // 2
+            return images[:, top : top + height, left : left + width, :]
+        batch, channels = ops.shape(images)[0], images.shape[3]
+        top = self._random_offsets(batch, in_height - height)
+        left = self._random_offsets(batch, in_width - width)
+        rows = top[:, None] + ops.arange(height, dtype="int32")[None, :]
+        columns = ops.arange(width, dtype="int32")[None, :]
+        if self.flip:
+            mirrored = keras.random.uniform((batch, 1), seed=self.seed_generator) < 0.5
+            columns = ops.where(mirrored, width - 1 - columns, columns)
+        columns = left[:, None] + columns
+        # One gather per axis picks each image's window (mirrored columns run backwards).
+        images = ops.take_along_axis(
+            images, ops.broadcast_to(rows[:, :, None, None], (batch, height, in_width, channels)), axis=1
+        )
+        return ops.take_along_axis(
+            images, ops.broadcast_to(columns[:, None, :, None], (batch, height, width, channels)), axis=2
+        )
+
+    def _random_offsets(self, batch, largest: int):
+        """Uniform integers 0..largest, one per image."""
+        uniform = keras.random.uniform((batch,), seed=self.seed_generator)
+        return ops.minimum(ops.cast(uniform * (largest + 1), "int32"), largest)
+
+    def get_config(self):
+        return {**super().get_config(), "height": self.height, "width": self.width, "flip": self.flip, "seed": self.seed}
 
 
 @keras.saving.register_keras_serializable(package="convlab")
@@ -68,12 +139,55 @@ class PCAColorJitter(keras.layers.Layer):
     `eigenvalues`, `eigenvectors` come from :func:`pca_basis` over the training images.
     The noise is scaled by the square root of each eigenvalue (the standard deviation
     along that principal component), so it is in pixel units whatever the pixel scale.
+    (The paper writes alpha_i * lambda_i; with lambda a variance that is in squared pixel
+    units, about 40 grey levels for 0..255 images instead of a few.)
     Values are not clipped (nor in the paper); inactive at inference.
     """
 
     def __init__(self, eigenvalues, eigenvectors, stddev: float = 0.1, seed=None, **kwargs):
         super().__init__(**kwargs)
-        raise NotImplementedError
+        values = np.asarray(eigenvalues, dtype=np.float64)
+        vectors = np.asarray(eigenvectors, dtype=np.float64)
+        if values.shape != (3,) or vectors.shape != (3, 3) or not np.all(np.isfinite(vectors)):
+            raise ValueError(
+                "PCAColorJitter needs 3 eigenvalues and a 3x3 matrix of eigenvectors (one per "
+                f"column), as pca_basis() returns; received shapes {values.shape} and {vectors.shape}."
+            )
+        if not np.all(values >= 0):
+            raise ValueError(f"PCAColorJitter eigenvalues must be >= 0; received {values.tolist()}.")
+        if not stddev >= 0:
+            raise ValueError(f"PCAColorJitter stddev must be >= 0; received stddev={stddev!r}.")
+        self.eigenvalues = values.tolist()
+        self.eigenvectors = vectors.tolist()
+        self.stddev = float(stddev)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def build(self, input_shape):
+        if input_shape[-1] != 3:
+            raise ValueError(f"PCAColorJitter works on RGB images (3 channels); received shape {tuple(input_shape)}.")
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def call(self, images, training=None):
+        images = ops.cast(images, self.compute_dtype)
+        if not training:
+            return images
+        alpha = keras.random.normal((ops.shape(images)[0], 3), stddev=self.stddev, seed=self.seed_generator)
+        scale = ops.convert_to_tensor(np.sqrt(self.eigenvalues), dtype=self.compute_dtype)
+        vectors = ops.convert_to_tensor(self.eigenvectors, dtype=self.compute_dtype)
+        shift = ops.matmul(ops.cast(alpha, self.compute_dtype) * scale, ops.transpose(vectors))  # (batch, 3)
+        return images + shift[:, None, None, :]
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "eigenvalues": self.eigenvalues,
+            "eigenvectors": self.eigenvectors,
+            "stddev": self.stddev,
+            "seed": self.seed,
+        }
 
 
 def pca_basis(images: np.ndarray, *, max_pixels: int = 1_000_000, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -84,7 +198,36 @@ def pca_basis(images: np.ndarray, *, max_pixels: int = 1_000_000, seed: int = 0)
     drawn at random (seeded), enter the covariance, so a memory-mapped cache of any
     size costs the same.
     """
-    raise NotImplementedError
+    if images.ndim != 4 or images.shape[-1] != 3 or images.shape[0] == 0:
+        raise ValueError(f"pca_basis needs RGB images of shape (N, H, W, 3); received shape {images.shape}.")
+    count, height, width, _ = images.shape
+    pixels = images.reshape(count, height * width, 3)
+    total = count * height * width
+    if total <= max_pixels:
+        sample = np.asarray(pixels).reshape(-1, 3)
+    else:
+        rng = np.random.default_rng(seed)
+        chosen = np.sort(rng.choice(total, size=max_pixels, replace=False))  # in file order
+        sample = pixels[chosen // (height * width), chosen % (height * width)]
+    covariance = np.cov(sample.astype(np.float64), rowvar=False)
+    eigenvalues, eigenvectors = np.linalg.eigh(covariance)  # ascending
+    eigenvalues = np.clip(eigenvalues[::-1], 0.0, None)  # round-off can make a zero negative
+    eigenvectors = eigenvectors[:, ::-1]
+    return eigenvalues, eigenvectors
+
+
+# name -> (layer, the argument a bare number sets, defaults)
+_LAYERS = {
+    "crop_flip": (RandomCropFlip, "height", {"height": 0.875}),
+    "pca_color": (PCAColorJitter, "stddev", {"stddev": 0.1}),
+    "flip": (keras.layers.RandomFlip, "mode", {"mode": "horizontal"}),
+    "rotation": (keras.layers.RandomRotation, "factor", {"factor": 0.05}),
+    "translation": (keras.layers.RandomTranslation, "height_factor", {"height_factor": 0.1, "width_factor": 0.1}),
+    "zoom": (keras.layers.RandomZoom, "height_factor", {"height_factor": 0.1}),
+    "brightness": (keras.layers.RandomBrightness, "factor", {"factor": 0.2, "value_range": (0, 255)}),
+    "contrast": (keras.layers.RandomContrast, "factor", {"factor": 0.2, "value_range": (0, 255)}),
+}
+assert _LAYERS.keys() == AUGMENTATIONS.keys()
 
 
 def build_augmentation(spec, *, seed: int = 0, pca: tuple | None = None, name: str = "augmentation") -> keras.Sequential:
@@ -102,12 +245,88 @@ def build_augmentation(spec, *, seed: int = 0, pca: tuple | None = None, name: s
 
     Layer i is seeded with ``seed + i``. "pca_color" needs the principal components:
     pass ``pca=pca_basis(training_images)`` or give `eigenvalues` and `eigenvectors`
-    in its parameters.
+    in its parameters. An empty spec gives a model that returns its input as float.
 
     Raises:
         ValueError: an unknown name or parameter (the message lists the valid ones).
     """
-    raise NotImplementedError
+    entries = _entries(spec)
+    layers = [_layer(entry_name, params, seed + i, pca) for i, (entry_name, params) in enumerate(entries)]
+    if not layers:
+        layers = [keras.layers.Identity()]
+    return keras.Sequential(layers, name=name)
+
+
+def _entries(spec) -> list[tuple[str, dict]]:
+    """Normalise a spec to [(name, parameters)]."""
+    if spec is None:
+        return []
+    if isinstance(spec, str):
+        spec = [spec]
+    if isinstance(spec, Mapping):
+        entries = []
+        for entry_name, value in spec.items():
+            if value is False or value is None:
+                continue
+            entries.append((entry_name, _parameters(entry_name, value)))
+    elif isinstance(spec, (list, tuple)):
+        entries = []
+        for item in spec:
+            if isinstance(item, str):
+                entries.append((item, {}))
+            elif isinstance(item, Mapping) and "name" in item:
+                entries.append((item["name"], {k: v for k, v in item.items() if k != "name"}))
+            else:
+                raise ValueError(
+                    "Each entry of an augmentation list must be a name or a dict with a 'name' key; "
+                    f"received {item!r}."
+                )
+    else:
+        raise ValueError(f"An augmentation spec must be a list or a dict; received {spec!r}.")
+    for entry_name, _ in entries:
+        if entry_name not in _LAYERS:
+            raise ValueError(
+                f"Unknown augmentation {entry_name!r}; the valid ones are: {', '.join(_LAYERS)}."
+            )
+    return entries
+
+
+def _parameters(entry_name: str, value) -> dict:
+    if value is True:
+        return {}
+    if isinstance(value, Mapping):
+        return dict(value)
+    if entry_name in _LAYERS:
+        return {_LAYERS[entry_name][1]: value}
+    return {}  # the name is refused by _entries with the list of valid ones
+
+
+def _layer(entry_name: str, params: dict, seed: int, pca) -> keras.layers.Layer:
+    layer_class, main, defaults = _LAYERS[entry_name]
+    arguments = {**defaults, **params}
+    if entry_name == "crop_flip" and isinstance(arguments.get("height"), (list, tuple)):
+        arguments["height"], arguments["width"] = arguments["height"]  # a (height, width) pair
+    if entry_name == "translation" and "height_factor" in params and "width_factor" not in params:
+        arguments["width_factor"] = params["height_factor"]
+    if entry_name == "pca_color" and "eigenvalues" not in arguments:
+        if pca is None:
+            raise ValueError(
+                "The 'pca_color' augmentation needs the principal components of the training "
+                "images: pass pca=pca_basis(images) to build_augmentation, or give "
+                "'eigenvalues' and 'eigenvectors' in its parameters."
+            )
+        arguments["eigenvalues"], arguments["eigenvectors"] = (np.asarray(a).tolist() for a in pca)
+    accepted = [p for p in inspect.signature(layer_class.__init__).parameters if p not in ("self", "kwargs", "seed")]
+    unknown = sorted(set(arguments) - set(accepted))
+    if unknown:
+        raise ValueError(
+            f"Unknown parameter{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))} for "
+            f"augmentation {entry_name!r}; its parameters are: {', '.join(accepted)}."
+        )
+    try:
+        return layer_class(**arguments, seed=seed, name=f"{entry_name}_{seed}")
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"Augmentation {entry_name!r} refused its parameters {params!r}: {error}") from None
 
 
 def ten_crop_predict(model, images: np.ndarray, crop_size, *, batch_size: int = 32) -> np.ndarray:
@@ -122,4 +341,27 @@ def ten_crop_predict(model, images: np.ndarray, crop_size, *, batch_size: int = 
     Returns:
         (N, classes) float32, the mean of the ten predictions.
     """
-    raise NotImplementedError
+    from netlib.data.decode import normalize_size
+
+    height, width = normalize_size(crop_size)
+    images = np.asarray(images)
+    if images.ndim != 4 or images.shape[1] < height or images.shape[2] < width:
+        raise ValueError(
+            f"ten_crop_predict needs images (N, H, W, C) at least {height}x{width}; "
+            f"received shape {images.shape}."
+        )
+    in_height, in_width = images.shape[1:3]
+    corners = [
+        (0, 0),
+        (0, in_width - width),
+        (in_height - height, 0),
+        (in_height - height, in_width - width),
+        ((in_height - height) // 2, (in_width - width) // 2),
+    ]
+    total = None
+    for top, left in corners:
+        crop = images[:, top : top + height, left : left + width]
+        for view in (crop, crop[:, :, ::-1]):
+            output = np.asarray(model.predict(np.ascontiguousarray(view), batch_size=batch_size, verbose=0), dtype=np.float64)
+            total = output if total is None else total + output
+    return (total / 10).astype(np.float32)

@@ -4,11 +4,19 @@ Works on every Keras backend (TensorFlow, JAX, PyTorch): batches are plain numpy
 (uint8 images, int32 labels). Conversion to float, normalisation and augmentation belong
 in the model (see netlib.augment), where they run on the accelerator.
 
-The order of an epoch is a function of (seed, epoch) only. Keras calls `on_epoch_end`
-after every epoch, which moves to the next epoch's order; a trainer that resumes a run
-at `initial_epoch=k` calls ``batches.set_epoch(k)`` before `fit` (or passes
-``batches.epoch_callback()`` in `callbacks`, which sets the epoch at the start of every
-epoch), and sees exactly the batches an uninterrupted run would have seen.
+The order of an epoch is a function of (seed, epoch) only. A trainer passes
+``batches.epoch_callback()`` in the `callbacks` of `fit`: it sets the epoch from fit's own
+counter at the start of every epoch, before any batch is read (worker threads included),
+so a run resumed with `fit(..., initial_epoch=k)` sees exactly the batches an
+uninterrupted run saw from epoch k on, on every backend. ``set_epoch(k)`` does the same
+by hand (iterating without fit).
+
+Without the callback the batches still change order every epoch: after each epoch Keras
+ran over this dataset (`on_epoch_begin` ... `on_epoch_end`) the next order follows, and
+the lone `on_epoch_end` that `fit` sends before its first epoch is ignored. The count is
+only as exact as Keras' hooks, though: on JAX, `fit` first reads one batch to build the
+model, inside a begin/end pair of its own, so its epochs use orders 1..n. Evaluating on
+the same object also counts as an epoch: give `evaluate` its own.
 """
 
 from __future__ import annotations
@@ -62,6 +70,7 @@ class ImageBatches(keras.utils.PyDataset):
         self._rows = rows
         self._order = rows
         self._epoch = 0
+        self._in_epoch = False
         self.set_epoch(0)
 
     @property
@@ -91,9 +100,17 @@ class ImageBatches(keras.utils.PyDataset):
         rows = np.sort(rows)
         return self.cache.images[rows], self.cache.labels[rows]
 
+    def on_epoch_begin(self) -> None:
+        self._in_epoch = True
+
     def on_epoch_end(self) -> None:
-        """Keras calls this after every epoch: move to the next epoch's order."""
-        self.set_epoch(self._epoch + 1)
+        """Move to the next epoch's order, after an epoch that began (see the module doc).
+
+        Reordering here, not in on_epoch_begin, is what keeps workers safe: Keras stops its
+        worker threads before this call and starts them before on_epoch_begin."""
+        if self._in_epoch:
+            self._in_epoch = False
+            self.set_epoch(self._epoch + 1)
 
 
 class _SetEpoch(keras.callbacks.Callback):

@@ -153,6 +153,7 @@ def build_cache(
     existing = _open(files, reused=True)
     if existing is not None:
         return existing
+    _remove_abandoned_temporaries(files)
     _build(samples, files, settings, workers or os.cpu_count() or 1, progress, cancel)
     built = _open(files, reused=False)
     assert built is not None, f"cache {files.images} unreadable right after it was written"
@@ -175,6 +176,35 @@ class _CacheFiles:
     def temporary(self, suffix: str) -> Path:
         # Unique per process and call: two builds of the same cache never share a file.
         return self.folder / f".{self.key}.{os.getpid()}.{uuid.uuid4().hex[:8]}{suffix}.tmp"
+
+    def temporaries(self) -> list[tuple[Path, int]]:
+        """Temporary files of this key, with the id of the process that wrote them."""
+        found = []
+        for path in self.folder.glob(f".{self.key}.*.tmp"):
+            pid = path.name.split(".")[2]
+            if pid.isdigit():
+                found.append((path, int(pid)))
+        return found
+
+
+def _remove_abandoned_temporaries(files: _CacheFiles) -> None:
+    """Delete what killed builds of this cache left behind (a build that is still running,
+    in another process, keeps its files)."""
+    for path, pid in files.temporaries():
+        if not _process_alive(pid):
+            path.unlink(missing_ok=True)
+
+
+def _process_alive(pid: int) -> bool:
+    if sys.platform == "win32":
+        return True  # no cheap check; the files stay (they are hidden and named .tmp)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
 
 
 def _cache_key(samples: list[Sample], settings: dict) -> str:
