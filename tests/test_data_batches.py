@@ -143,8 +143,13 @@ parts = split(index, validation=0.25, seed=0)
 cache = build_cache(index.samples, image_size=16, cache_dir=sys.argv[3])
 train = Recording(cache, indices=cache.rows_for(parts.train), batch_size=6, seed=0)
 valid = ImageBatches(cache, indices=cache.rows_for(parts.validation), batch_size=6, shuffle=False)
+from netlib.augment import build_augmentation, pca_basis
+augment = build_augmentation(
+    {"crop_flip": 14, "pca_color": 0.1, "contrast": 0.1},  # ours, and one of Keras'
+    pca=pca_basis(cache.images),
+)
 inputs = keras.Input((16, 16, 3), dtype="uint8")
-x = keras.layers.Rescaling(1 / 255)(inputs)
+x = keras.layers.Rescaling(1 / 255)(augment(inputs))
 x = keras.layers.Conv2D(4, 3, activation="relu")(x)
 x = keras.layers.GlobalAveragePooling2D()(x)
 model = keras.Model(inputs, keras.layers.Dense(2, activation="softmax")(x))
@@ -157,7 +162,7 @@ print(json.dumps({"served": train.served, "batches": len(train),
 
 
 @pytest.mark.slow
-def test_fit_on_the_jax_backend(tmp_path):
+def test_fit_with_augmentation_on_the_jax_backend(tmp_path):
     env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu"}
     result = subprocess.run(
         [sys.executable, "-c", JAX_SCRIPT, str(REPO), str(tmp_path / "shapes"), str(tmp_path / "cache")],

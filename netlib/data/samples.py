@@ -95,7 +95,7 @@ def _shape_image(rng: np.random.Generator, shape: str, width: int, height: int) 
     background = _background(rng, width * _SUPERSAMPLE, height * _SUPERSAMPLE)
     colour = _contrasting_colour(rng, np.asarray(background).reshape(-1, 3).mean(axis=0))
     side = min(width, height) * _SUPERSAMPLE
-    radius = side * rng.uniform(0.18, 0.42)
+    radius = side * rng.uniform(0.25, 0.45)
     centre = (
         rng.uniform(radius, width * _SUPERSAMPLE - radius),
         rng.uniform(radius, height * _SUPERSAMPLE - radius),
@@ -132,24 +132,27 @@ def _rotated_rectangle(centre, half_length: float, half_width: float, angle: flo
 
 
 def _background(rng: np.random.Generator, width: int, height: int) -> Image.Image:
-    """A flat colour, a linear gradient, stripes or smooth noise."""
+    """A flat colour, a linear gradient, stripes or smooth noise. The two colours of a
+    background differ by at most 60 levels a channel: the shape, drawn in a colour far
+    from both, stays the most salient thing in the picture."""
     kind = rng.integers(4)
-    first, second = rng.integers(0, 256, size=(2, 3))
+    first = rng.integers(0, 256, size=3)
+    second = np.clip(first + rng.integers(-60, 61, size=3), 0, 255)
     if kind == 0:
         return Image.new("RGB", (width, height), tuple(int(v) for v in first))
+    y, x = np.mgrid[0:height, 0:width]
     if kind == 1:  # gradient along a random direction
         angle = rng.uniform(0, 2 * math.pi)
-        y, x = np.mgrid[0:height, 0:width]
         t = (x * math.cos(angle) + y * math.sin(angle)).astype(np.float32)
         t = (t - t.min()) / max(float(np.ptp(t)), 1.0)
     elif kind == 2:  # stripes of a random period and direction
         angle = rng.uniform(0, math.pi)
         period = rng.uniform(0.1, 0.3) * min(width, height)
-        y, x = np.mgrid[0:height, 0:width]
         t = ((x * math.cos(angle) + y * math.sin(angle)) // period % 2).astype(np.float32)
     else:  # smooth noise: a coarse random field, enlarged
-        coarse = rng.integers(0, 256, size=(4, 4, 3), dtype=np.uint8)
-        return Image.fromarray(coarse).resize((width, height), Image.Resampling.BICUBIC)
+        coarse = rng.uniform(0, 1, size=(4, 4)).astype(np.float32)
+        t = np.asarray(Image.fromarray(coarse, "F").resize((width, height), Image.Resampling.BICUBIC))
+        t = np.clip(t, 0, 1)
     pixels = first + t[..., np.newaxis] * (second - first)
     return Image.fromarray(pixels.astype(np.uint8))
 
