@@ -1,5 +1,313 @@
-"""Not written yet: adds no commands."""
+"""`list` and `summary`: the registered networks, and the layer table of one of them.
+
+    python main.py list [FILTER] [--no-counts] [--format table|json]
+    python main.py summary NAME [--input-size N] [--classes N] [--set KEY=VALUE ...]
+                                [--format table|markdown|csv|json] [--blocks]
+
+Keras is imported inside the run functions only, so that `--help` answers at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import tempfile
+import textwrap
+from pathlib import Path
+
+FORMATS = ("table", "markdown", "csv", "json")
+# Bump when what the counts cache stores, or how it is computed, changes.
+_COUNTS_VERSION = 1
 
 
 def add_commands(commands) -> None:
-    pass
+    listing = commands.add_parser(
+        "list",
+        help="the networks ConvLab can build, with their parameters and MACs",
+        description="List the registered networks: name, family, year, parameters and "
+        "multiply-accumulates (MACs) per image at the paper's input size and 1000 classes. "
+        "Counting builds each network once; the counts are cached.",
+    )
+    listing.add_argument(
+        "filter", nargs="?", default=None,
+        help="a name pattern: 'resnet*', '*net_b?', or a plain substring such as 'mobile'",
+    )
+    listing.add_argument(
+        "--no-counts", action="store_true",
+        help="list names, families and years at once, without building anything",
+    )
+    listing.add_argument("--format", choices=("table", "json"), default="table")
+    listing.set_defaults(run=run_list)
+
+    summary = commands.add_parser(
+        "summary",
+        help="the layer table of a network: shapes, parameters, MACs, receptive fields",
+        description="Build a network and print its layer table: output shapes, "
+        "parameters, multiply-accumulates (MACs; FLOPs = 2 x MACs), receptive field and "
+        "jump (effective stride) in input pixels, with totals and the published counts.",
+    )
+    summary.add_argument("name", help="a model name (python main.py list shows them)")
+    summary.add_argument(
+        "--input-size", type=int, default=None, metavar="N",
+        help="square input of N x N pixels (default: the paper's)",
+    )
+    summary.add_argument("--classes", type=int, default=1000, metavar="N",
+                         help="number of classes (default 1000)")
+    summary.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", dest="options",
+        help="an architecture option, e.g. --set shortcut=A (repeatable)",
+    )
+    summary.add_argument("--format", choices=FORMATS, default="table")
+    summary.add_argument("--blocks", action="store_true",
+                         help="one line per block (conv2_block1, inception_3a, ...)")
+    summary.set_defaults(run=run_summary)
+
+
+# ----------------------------------------------------------------------------- summary
+
+
+def run_summary(args) -> int:
+    import netlib
+
+    info = netlib.model_info(args.name)
+    options = parse_options(info, args.options)
+    model = netlib.build(
+        args.name, input_shape=args.input_size, classes=args.classes, **options
+    )
+    summary = netlib.summarize(model)
+    if args.format == "json":
+        print(summary.to_json(blocks=args.blocks))
+    elif args.format == "csv":
+        sys.stdout.write(summary.to_csv(blocks=args.blocks))
+    else:
+        checks = reference_checks(info, summary, options, args.classes, args.input_size)
+        if args.format == "markdown":
+            sys.stdout.write(summary.to_markdown(blocks=args.blocks))
+            print("\n".join(f"- {line}" for line in checks))
+        elif sys.stdout.isatty():
+            _print_rich(summary, blocks=args.blocks, extra=checks)
+        else:
+            sys.stdout.write(summary.to_table(width=100, blocks=args.blocks))
+            print("\n".join(checks))
+    return 0
+
+
+def parse_options(info, pairs: list[str]) -> dict:
+    """`KEY=VALUE` strings to validated options; ValueError with the registry's message."""
+    from netlib.registry import parse_option_value
+
+    options = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            valid = ", ".join(o.name for o in info.options) or "(none)"
+            raise ValueError(
+                f"--set expects KEY=VALUE; received {pair!r}. Options of {info.name}: {valid}."
+            )
+        options[key.strip()] = parse_option_value(info, key.strip(), value.strip())
+    return options
+
+
+def matching_reference(info, options: dict, classes: int, input_size: int | None):
+    """The registry's reference for exactly this configuration, or None."""
+    used = info.resolve_options(options)
+    size = input_size or info.input_shape[0]
+    for ref in info.references:
+        ref_size = ref.input_size or info.input_shape[0]
+        if (info.resolve_options(ref.options) == used and ref.classes == classes
+                and ref_size == size):
+            return ref
+    return None
+
+
+def reference_checks(info, summary, options: dict, classes: int, input_size) -> list[str]:
+    """Lines (at most 100 columns) comparing the counts with the published figures for
+    this configuration."""
+    ref = matching_reference(info, options, classes, input_size)
+    if ref is None:
+        return ["Published counts: none for this configuration (options, classes, input size)."]
+    totals = summary.totals
+    ours = totals.trainable_params if ref.trainable_only else totals.params
+    kind = "trainable" if ref.trainable_only else "total"
+    verdict = "matches" if ours == ref.params else f"DIFFERS by {ours - ref.params:+,}"
+    checks = [f"params {ours:,} {kind}; {ref.source}: {ref.params:,} - {verdict}"]
+    if ref.macs:
+        off = totals.macs / ref.macs - 1
+        verdict = (f"within {ref.macs_tolerance:.0%}" if abs(off) <= ref.macs_tolerance
+                   else f"OFF by {off:+.1%} (tolerance {ref.macs_tolerance:.0%})")
+        checks.append(f"MACs {totals.macs / 1e9:.3f} G; {ref.macs_source or 'reference'}: "
+                      f"{ref.macs / 1e9:.3f} G - {verdict}")
+    lines = ["Published counts:"]
+    for check in checks:
+        lines.extend(textwrap.wrap(check, 100, initial_indent="  ", subsequent_indent="    "))
+    return lines
+
+
+def _print_rich(summary, *, blocks: bool, extra: list[str]) -> None:
+    """The same cells as the plain table, laid out by rich for a terminal."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from netlib.inspect import render
+
+    cells = render.table_cells(summary, blocks=blocks)
+    table = Table(title=render.title_line(summary), header_style="bold", box=None,
+                  pad_edge=False, show_edge=False)
+    for header, align in zip(cells.headers, cells.align):
+        table.add_column(header, justify=align, no_wrap=align == "right",
+                         overflow="fold")
+    for row, marker in zip(cells.rows, cells.markers):
+        first = Text(row[0])  # Text, not markup: a name may hold brackets
+        if marker:
+            first.append(f" {marker}", style="dim")
+        table.add_row(first, *row[1:])
+    console = Console(highlight=False)
+    console.print(table)
+    for line in [*render.totals_lines(summary), *extra]:
+        console.print(line, markup=False)
+    if cells.notes:
+        console.print("Notes:", style="bold")
+        for note in cells.notes:
+            console.print(note, markup=False)
+
+
+# -------------------------------------------------------------------------------- list
+
+
+def run_list(args) -> int:
+    import netlib
+
+    names = netlib.list_models(args.filter)
+    if not names:
+        raise ValueError(
+            f"No model matches {args.filter!r}. Models: {', '.join(netlib.list_models())}."
+        )
+    infos = [netlib.model_info(n) for n in names]
+    counts = {} if args.no_counts else model_counts(names)
+    if args.format == "json":
+        print(json.dumps([_list_entry(i, counts.get(i.name)) for i in infos], indent=2))
+        return 0
+    headers = ("Name", "Family", "Year", "Input", "Params", "MACs")
+    aligns = ("left", "left", "right", "right", "right", "right")
+    rows = []
+    for info in infos:
+        count = counts.get(info.name)
+        rows.append([
+            info.name, info.family, str(info.year), "x".join(map(str, info.input_shape)),
+            f"{count['params']:,}" if count else "-",
+            f"{count['macs'] / 1e9:.2f} G" if count else "-",
+        ])
+    if sys.stdout.isatty():
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(box=None, header_style="bold", pad_edge=False)
+        for header, align in zip(headers, aligns):
+            table.add_column(header, justify=align)
+        for row in rows:
+            table.add_row(*row)
+        Console(highlight=False).print(table)
+    else:
+        from netlib.inspect.render import columns
+
+        print("\n".join(columns(headers, aligns, rows)))
+    if counts:
+        print("Params: all weights at 1000 classes and the paper's input size; "
+              "MACs: multiply-accumulates per image (FLOPs = 2 x MACs).")
+    return 0
+
+
+def _list_entry(info, count) -> dict:
+    entry = {
+        "name": info.name, "family": info.family, "year": info.year,
+        "paper": info.paper, "input_shape": list(info.input_shape),
+    }
+    if count:
+        entry.update(count)
+    return entry
+
+
+def model_counts(names: list[str]) -> dict[str, dict]:
+    """{name: {"params", "trainable_params", "macs"}} at each model's defaults.
+
+    Building a network to count it takes seconds, so counts are kept in
+    `<cache folder>/model_counts.json`, each under a key that changes whenever the
+    builder's module, ConvLab's custom layers, netlib.inspect or Keras change.
+    """
+    path = counts_file()
+    stored = _read_counts(path)
+    fresh = {}
+    for i, name in enumerate(names, 1):
+        key = _count_key(name)
+        entry = stored.get(name)
+        if not entry or entry.get("key") != key:
+            print(f"counting {name} ({i}/{len(names)}): building it once; cached in {path}",
+                  file=sys.stderr, flush=True)
+            entry = {"key": key, **_count(name)}
+            stored[name] = fresh[name] = entry
+    if fresh:
+        _write_counts(path, stored)
+    return {n: {k: v for k, v in stored[n].items() if k != "key"} for n in names}
+
+
+def counts_file() -> Path:
+    from netlib.data.cache import default_cache_dir
+
+    return default_cache_dir().parent / "model_counts.json"
+
+
+def _count(name: str) -> dict:
+    import gc
+
+    import keras
+
+    import netlib
+
+    totals = netlib.summarize(netlib.build(name)).totals
+    keras.backend.clear_session()
+    gc.collect()
+    return {"params": totals.params, "trainable_params": totals.trainable_params,
+            "macs": totals.macs}
+
+
+def _count_key(name: str) -> str:
+    import keras
+
+    import netlib
+
+    info = netlib.model_info(name)
+    builder_file = sys.modules[info.builder.__module__].__file__
+    netlib_dir = Path(netlib.__file__).parent
+    sources = [Path(builder_file), *sorted((netlib_dir / "layers").glob("*.py")),
+               *sorted((netlib_dir / "inspect").glob("*.py"))]
+    digest = hashlib.sha256(f"{_COUNTS_VERSION} {keras.__version__} {name}".encode())
+    for source in sources:
+        digest.update(source.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _read_counts(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return data["models"] if data.get("version") == _COUNTS_VERSION else {}
+    except (OSError, ValueError, KeyError, AttributeError):
+        return {}  # missing or damaged: count again
+
+
+def _write_counts(path: Path, models: dict) -> None:
+    """Write atomically (temporary file, then rename) so a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps({"version": _COUNTS_VERSION, "models": models}, indent=1)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".model_counts-")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(text)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

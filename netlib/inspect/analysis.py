@@ -62,9 +62,10 @@ def summarize(model, *, input_shape: Sequence[int] | Sequence[Sequence[int]] | N
 
 
 def _fingerprint(model) -> tuple:
-    """What can change in a built model and changes the table: trainability, dtypes."""
+    """What can change in a built model and changes the table: which weights are
+    trainable (layer.trainable = False), and the dtype policy."""
     return (
-        tuple(bool(w.trainable) for w in model.weights),
+        tuple(id(w) for w in model.trainable_weights),
         str(getattr(model.dtype_policy, "name", model.dtype_policy)),
     )
 

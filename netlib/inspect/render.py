@@ -90,24 +90,35 @@ def title_line(summary: Summary) -> str:
 
 def plain_text(summary: Summary, *, width: int = 100, blocks: bool = False) -> str:
     cells = table_cells(summary, blocks=blocks)
-    first_cells = [_fit(r[0], 10**6, m) for r, m in zip(cells.rows, cells.markers)]
-    columns = [first_cells, *([r[i] for r in cells.rows] for i in range(1, len(cells.headers)))]
-    widths = [max([len(h), *map(len, column)]) for h, column in zip(cells.headers, columns)]
-    others = sum(widths[1:]) + 2 * (len(widths) - 1)
-    widths[0] = max(16, min(widths[0], width - others))
+    firsts = [_fit(r[0], 10**6, m) for r, m in zip(cells.rows, cells.markers)]
+    rows = [[first, *r[1:]] for first, r in zip(firsts, cells.rows)]
     lines = [title_line(summary), ""]
-    rule = _plain_line(["-" * w for w in widths], widths, cells.align)
-    lines.append(_plain_line(cells.headers, widths, cells.align))
-    lines.append(rule)
-    for row, marker in zip(cells.rows, cells.markers):
-        first = _fit(row[0], widths[0], marker)
-        lines.append(_plain_line([first, *row[1:]], widths, cells.align))
-    lines.append(rule)
+    lines.extend(columns(cells.headers, cells.align, rows, width=width, markers=cells.markers))
     lines.extend(totals_lines(summary))
     if cells.notes:
         lines.append("Notes:")
         lines.extend(cells.notes)
     return "\n".join(lines) + "\n"
+
+
+def columns(headers, aligns, rows, *, width: int = 100, markers=None) -> list[str]:
+    """Plain-text columns: a header, a rule, the rows and a rule. The first column is
+    narrowed (cut on the left, keeping any note marker) to fit `width` if it must."""
+    markers = markers or [""] * len(rows)
+    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
+    others = sum(widths[1:]) + 2 * (len(widths) - 1)
+    widths[0] = max(16, min(widths[0], width - others))
+    rule = _plain_line(["-" * w for w in widths], widths, aligns)
+    lines = [_plain_line(headers, widths, aligns), rule]
+    for row, marker in zip(rows, markers):
+        first = row[0] if len(row[0]) <= widths[0] else _fit(_strip(row[0], marker), widths[0], marker)
+        lines.append(_plain_line([first, *row[1:]], widths, aligns))
+    lines.append(rule)
+    return lines
+
+
+def _strip(text: str, marker: str) -> str:
+    return text[: -len(marker) - 1] if marker and text.endswith(" " + marker) else text
 
 
 def markdown_text(summary: Summary, *, blocks: bool = False) -> str:
