@@ -41,8 +41,8 @@ _CIFAR_SHAPE = (32, 32, 3)
 # input keeps every feature map at least 1x1.
 _MIN_SIZE = 1
 
-# Batch norm as in the paper's Caffe models and torchvision (momentum 0.9 = Caffe's
-# moving_average_fraction 0.9 = torch's 0.1; epsilon 1e-5).
+# Batch norm as torchvision's ResNets (torch momentum 0.1 = Keras momentum 0.9, epsilon
+# 1e-5): statistics that settle within a short run, unlike Keras' default 0.99.
 _BN = dict(axis=-1, momentum=0.9, epsilon=1e-5)
 # "We initialize the weights as in [13]" (He et al., 2015, Delving deep into rectifiers).
 _KERNEL_INIT = "he_normal"
@@ -105,7 +105,7 @@ def conv_bn(x, filters, kernel_size, *, strides=1, use_bias=False, relu=True, na
     return x
 
 
-def shortcut(x, filters, *, strides, mode, use_bias=False, name):
+def shortcut_branch(x, filters, *, strides, mode, use_bias=False, name):
     """The shortcut branch of a residual block whose output has `filters` channels.
 
     An identity where input and output shapes agree (modes A and B); otherwise a
@@ -134,8 +134,8 @@ def basic_block(x, filters, *, strides=1, shortcut_mode=None, use_bias=False, na
     """
     skip = None
     if shortcut_mode is not None:
-        skip = shortcut(x, filters, strides=strides, mode=shortcut_mode, use_bias=use_bias,
-                        name=name)
+        skip = shortcut_branch(x, filters, strides=strides, mode=shortcut_mode,
+                               use_bias=use_bias, name=name)
     y = conv_bn(x, filters, 3, strides=strides, use_bias=use_bias, name=f"{name}_1")
     y = conv_bn(y, filters, 3, use_bias=use_bias, relu=False, name=f"{name}_2")
     return _merge(y, skip, name)
@@ -150,8 +150,8 @@ def bottleneck_block(x, filters, *, strides=1, shortcut_mode=None, use_bias=Fals
     out_filters = _BOTTLENECK_EXPANSION * filters
     skip = None
     if shortcut_mode is not None:
-        skip = shortcut(x, out_filters, strides=strides, mode=shortcut_mode,
-                        use_bias=use_bias, name=name)
+        skip = shortcut_branch(x, out_filters, strides=strides, mode=shortcut_mode,
+                               use_bias=use_bias, name=name)
     y = conv_bn(x, filters, 1, strides=strides, use_bias=use_bias, name=f"{name}_1")
     y = conv_bn(y, filters, 3, use_bias=use_bias, name=f"{name}_2")
     y = conv_bn(y, out_filters, 1, use_bias=use_bias, relu=False, name=f"{name}_3")
@@ -249,9 +249,7 @@ def _cifar_resnet(
 _TORCHVISION = "torchvision {} (trainable parameters)"
 _KERAS = "keras.applications.{} (total parameters; its convolutions carry biases)"
 _MACS_TORCHVISION = "torchvision {}: {} GFLOPS (its _ops), which are multiply-accumulates"
-_MACS_PAPER = (
-    "He et al. 2015, Table 1: {}x10^9 FLOPs (multiply-adds)"
-)
+_MACS_PAPER = "He et al. 2015, Table 1: {}x10^9 FLOPs (multiply-adds)"
 
 
 def _metadata(description, input_shape=_IMAGENET_SHAPE):
