@@ -75,12 +75,12 @@ class MainWindow(QMainWindow):
         self.navigation = QListWidget()
         self.navigation.setObjectName("navigation")
         self.navigation.setIconSize(QSize(20, 20))
-        self.navigation.setFixedWidth(168)
+        self.navigation.setFixedWidth(150)
         self.stack = QStackedWidget()
         for page in self.pages:
             item = QListWidgetItem(icons.page_icon(page.key), page.title)
             item.setToolTip(page.summary)
-            item.setSizeHint(QSize(150, 40))
+            item.setSizeHint(QSize(140, 40))
             self.navigation.addItem(item)
             self.stack.addWidget(page)
             page.status_message.connect(self.show_message)
@@ -217,13 +217,20 @@ class MainWindow(QMainWindow):
         settings = open_settings()
         geometry = settings.value("window/geometry")
         if geometry is None or not self.restoreGeometry(geometry):
-            self.resize(DEFAULT_SIZE)
+            self.resize(self._default_size())
         for page in self.pages:
             settings.beginGroup(page.key)
             page.restore_settings(settings)
             settings.endGroup()
         last = read_str(settings, "window/page", self.pages[0].key)
         self.show_page(last if last in {p.key for p in self.pages} else self.pages[0].key)
+
+    def _default_size(self) -> QSize:
+        """DEFAULT_SIZE, or nine tenths of a smaller screen."""
+        screen = self.screen().availableGeometry() if self.screen() else None
+        if screen is None:
+            return DEFAULT_SIZE
+        return DEFAULT_SIZE.boundedTo(QSize(int(screen.width() * 0.9), int(screen.height() * 0.9)))
 
     def save_settings(self) -> None:
         settings = open_settings()

@@ -164,7 +164,11 @@ class Worker(QObject):
 
 
 class WorkerPool(QObject):
-    """Starts workers, keeps them alive until they end, and stops them all on shutdown."""
+    """Starts workers, keeps them alive until they end, and stops them all on shutdown.
+
+    After `shutdown` no callback is called any more: results still queued for the GUI
+    thread are dropped, so nothing reaches widgets that are closing or gone.
+    """
 
     #: Emitted when the last running worker has ended.
     idle = Signal()
@@ -172,6 +176,7 @@ class WorkerPool(QObject):
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
         self._workers: list[Worker] = []
+        self._closed = False
 
     def start(
         self,
@@ -181,18 +186,27 @@ class WorkerPool(QObject):
         on_error: Callable[[Exception], None] | None = None,
         on_progress: Callable[[Any], None] | None = None,
         on_cancelled: Callable[[], None] | None = None,
+        on_ended: Callable[[], None] | None = None,
         name: str = "",
     ) -> Worker:
-        """Run `fn(*args, context)` in a new worker and connect the given callbacks."""
+        """Run `fn(*args, context)` in a new worker and connect the given callbacks.
+
+        Connect through these arguments rather than to the returned worker's signals: a
+        queued signal reaches only the slots connected when it was emitted, and a quick
+        job may have ended before `start` returns.
+        """
+        if self._closed:
+            raise RuntimeError("This WorkerPool was shut down; it starts no more work.")
         worker = Worker(fn, *args, name=name)
         for signal, slot in (
             (worker.finished, on_result),
             (worker.errored, on_error),
             (worker.progress, on_progress),
             (worker.cancelled, on_cancelled),
+            (worker.ended, on_ended),
         ):
             if slot is not None:
-                signal.connect(slot)
+                signal.connect(self._while_open(slot))
         worker.ended.connect(lambda w=worker: self._forget(w))
         self._workers.append(worker)
         worker.start()
@@ -211,13 +225,23 @@ class WorkerPool(QObject):
 
     def shutdown(self, timeout_ms: int | None = None) -> bool:
         """Cancel every worker and wait for all of them; True if all have ended."""
+        self._closed = True
         self.cancel_all()
         return all(worker.wait(timeout_ms) for worker in list(self._workers))
+
+    def _while_open(self, slot: Callable) -> Callable:
+        # A lambda connected to a signal outlives the widgets it refers to; this guard
+        # keeps results that were queued before shutdown from reaching them.
+        def deliver(*args: Any) -> None:
+            if not self._closed:
+                slot(*args)
+
+        return deliver
 
     def _forget(self, worker: Worker) -> None:
         if worker in self._workers:
             self._workers.remove(worker)
-        if not self._workers:
+        if not self._workers and not self._closed:
             self.idle.emit()
 
 
@@ -267,8 +291,7 @@ class LatestOnly(QObject):
             key: self._unless_superseded(value) if key.startswith("on_") else value
             for key, value in callbacks.items()
         }
-        self._current = self._pool.start(fn, *args, **guarded)
-        self._current.ended.connect(self._on_ended)
+        self._current = self._pool.start(fn, *args, on_ended=self._on_ended, **guarded)
 
     def _unless_superseded(self, slot: Callable | None) -> Callable | None:
         if slot is None:

@@ -19,17 +19,15 @@ def test_result_and_progress_arrive_on_the_gui_thread(qtbot):
         return n * 10
 
     pool = WorkerPool()
-    progress = []
+    progress, results = [], []
 
     def on_progress(value):
         seen_threads.append(threading.current_thread() is threading.main_thread())
         progress.append(value)
 
     with qtbot.waitSignal(pool.idle, timeout=TIMEOUT_MS):
-        worker = pool.start(job, 3, on_progress=on_progress)
-        with qtbot.waitSignal(worker.finished, timeout=TIMEOUT_MS) as finished:
-            pass
-    assert finished.args == [30]
+        worker = pool.start(job, 3, on_progress=on_progress, on_result=results.append)
+    assert results == [30]
     assert progress == [0, 1, 2]
     assert seen_threads == [True, True, True]
     assert not pool.busy and not worker.is_running()
@@ -40,10 +38,10 @@ def test_an_exception_is_delivered_as_errored_with_its_traceback(qtbot):
         raise ValueError("bad input: valid are a, b")
 
     pool = WorkerPool()
-    worker = pool.start(job)
-    with qtbot.waitSignal(worker.errored, timeout=TIMEOUT_MS) as errored:
-        pass
-    error = errored.args[0]
+    errors = []
+    with qtbot.waitSignal(pool.idle, timeout=TIMEOUT_MS):
+        pool.start(job, on_error=errors.append)
+    [error] = errors
     assert isinstance(error, ValueError)
     assert "Traceback" in error.formatted_traceback
     assert describe_error(error) == "bad input: valid are a, b"
@@ -61,9 +59,8 @@ def test_cancel_stops_the_job_and_no_result_is_delivered(qtbot):
             context.cancel_event.wait(0.01)
 
     pool = WorkerPool()
-    worker = pool.start(job)
     results = []
-    worker.finished.connect(results.append)
+    worker = pool.start(job, on_result=results.append)
     assert started.wait(5)
     with qtbot.waitSignals([worker.cancelled, worker.ended], timeout=TIMEOUT_MS):
         worker.cancel()
@@ -158,9 +155,8 @@ def test_progress_reporter_throttles_but_always_sends_the_last_step(qtbot):
 
     pool = WorkerPool()
     reports = []
-    worker = pool.start(job, on_progress=reports.append)
-    with qtbot.waitSignal(worker.ended, timeout=TIMEOUT_MS):
-        pass
+    with qtbot.waitSignal(pool.idle, timeout=TIMEOUT_MS):
+        pool.start(job, on_progress=reports.append)
     assert reports[-1] == (1000, 1000)
     assert len(reports) == 2  # the first call (none sent yet) and the last
 
@@ -179,3 +175,22 @@ def test_ended_comes_after_the_outcome(qtbot, kind):
     with qtbot.waitSignal(worker.ended, timeout=TIMEOUT_MS):
         worker.start()
     assert order == [kind, "ended"]
+
+
+def test_no_callback_runs_after_shutdown(qtbot):
+    release = threading.Event()
+
+    def job(context):
+        release.wait(5)
+        return "late"
+
+    pool = WorkerPool()
+    results = []
+    worker = pool.start(job, on_result=results.append)
+    release.set()
+    worker.wait()  # the result is queued for the GUI thread now
+    assert pool.shutdown()
+    qtbot.waitUntil(worker.has_ended, timeout=TIMEOUT_MS)  # the queue has been delivered
+    assert results == []
+    with pytest.raises(RuntimeError, match="shut down"):
+        pool.start(job)

@@ -15,11 +15,13 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QProgressBar,
     QPushButton,
     QScrollArea,
     QSplitter,
     QTabWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -88,6 +90,7 @@ class ArchitecturesPage(Page):
 
         self.title_label = QLabel()
         self.title_label.setObjectName("pageHeading")
+        self.title_label.setWordWrap(True)
         self.paper_label = QLabel()
         self.paper_label.setObjectName("mutedText")
         self.paper_label.setOpenExternalLinks(True)
@@ -98,6 +101,7 @@ class ArchitecturesPage(Page):
         self.reference_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.busy_label = QLabel()
         self.busy_label.setObjectName("mutedText")
+        self.busy_label.setMinimumWidth(40)  # a long name is clipped, never widens the window
         self.busy_bar = QProgressBar()
         self.busy_bar.setRange(0, 0)
         self.busy_bar.setFixedWidth(110)
@@ -112,15 +116,21 @@ class ArchitecturesPage(Page):
         self.totals = TotalsPanel()
         self.expand_button = QPushButton("Expand all")
         self.collapse_button = QPushButton("Collapse all")
-        self.copy_csv_button = QPushButton("Copy CSV")
-        self.copy_markdown_button = QPushButton("Copy Markdown")
+        self.copy_button = QToolButton()
+        self.copy_button.setText("Copy")
+        self.copy_button.setToolTip("Copy the layer table to the clipboard")
+        self.copy_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        copy_menu = QMenu(self.copy_button)
+        copy_menu.addAction("as CSV", lambda: self.copy_table("csv"))
+        copy_menu.addAction("as Markdown", lambda: self.copy_table("markdown"))
+        self.copy_button.setMenu(copy_menu)
         self.save_button = QPushButton("Save…")
         self.save_button.setToolTip("Save the layer table as CSV (.csv) or Markdown (.md)")
         tools = QHBoxLayout()
         for button in (self.expand_button, self.collapse_button):
             tools.addWidget(button)
         tools.addStretch(1)
-        for button in (self.copy_csv_button, self.copy_markdown_button, self.save_button):
+        for button in (self.copy_button, self.save_button):
             tools.addWidget(button)
         layers_tab = QWidget()
         layers_layout = QVBoxLayout(layers_tab)
@@ -149,7 +159,7 @@ class ArchitecturesPage(Page):
         self.splitter.addWidget(self.left)
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(1, 1)
-        self.left.setMinimumWidth(260)
+        self.left.setMinimumWidth(220)
         self._default_sizes = True  # until settings say otherwise: see showEvent
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 10, 10, 6)
@@ -163,8 +173,6 @@ class ArchitecturesPage(Page):
         self._builds.busy_changed.connect(self._on_busy_changed)
         self.expand_button.clicked.connect(self.table.expandAll)
         self.collapse_button.clicked.connect(self.table.collapseAll)
-        self.copy_csv_button.clicked.connect(lambda: self.copy_table("csv"))
-        self.copy_markdown_button.clicked.connect(lambda: self.copy_table("markdown"))
         self.save_button.clicked.connect(self._ask_export_path)
         self.comparison.add_requested.connect(self.add_to_comparison)
         self._set_table_actions_enabled(False)
@@ -404,8 +412,7 @@ class ArchitecturesPage(Page):
         for button in (
             self.expand_button,
             self.collapse_button,
-            self.copy_csv_button,
-            self.copy_markdown_button,
+            self.copy_button,
             self.save_button,
         ):
             button.setEnabled(enabled)

@@ -101,7 +101,10 @@ class DatasetPage(Page):
         heading = QLabel("Dataset")
         heading.setObjectName("pageHeading")
 
-        self.digits_button = QRadioButton("Digits sample (bundled: 1,797 8×8 handwritten digits)")
+        self.digits_button = QRadioButton("Digits sample")
+        self.digits_button.setToolTip(
+            "The bundled UCI handwritten digits: 1,797 greyscale 8×8 images in 10 classes"
+        )
         self.folder_button = QRadioButton("Folder:")
         self.source_buttons = QButtonGroup(self)
         self.source_buttons.addButton(self.digits_button)
@@ -124,6 +127,7 @@ class DatasetPage(Page):
         self.cancel_scan_button = QPushButton("Cancel")
         self.summary_label = QLabel("Waiting for netlib to load…")
         self.summary_label.setObjectName("summaryLine")
+        self.summary_label.setTextFormat(Qt.TextFormat.RichText)
         self.summary_label.setWordWrap(True)
         self.summary_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         scan_row = QHBoxLayout()
@@ -169,7 +173,7 @@ class DatasetPage(Page):
         self.splitter.addWidget(left)
         self.splitter.addWidget(self.tabs)
         self.splitter.setStretchFactor(1, 1)
-        left.setMinimumWidth(320)
+        left.setMinimumWidth(300)
         self._default_sizes = True  # until settings say otherwise: see showEvent
 
         layout = QVBoxLayout(self)
@@ -233,7 +237,9 @@ class DatasetPage(Page):
         return group
 
     def _connect(self) -> None:
-        self.digits_button.toggled.connect(self._on_source_toggled)
+        # clicked, not toggled: only the user's clicks choose a source, not set_source.
+        self.digits_button.clicked.connect(self.use_digits)
+        self.folder_button.clicked.connect(self._on_folder_clicked)
         self.choose_button.clicked.connect(self._ask_folder)
         self.rescan_button.clicked.connect(self.rescan)
         self.cancel_scan_button.clicked.connect(self._scans.cancel)
@@ -317,11 +323,9 @@ class DatasetPage(Page):
         """Show `source` (DIGITS or a folder path) and, unless told not to, scan it."""
         self.source = source
         is_digits = source == DIGITS
-        for button, checked in ((self.digits_button, is_digits), (self.folder_button, not is_digits)):
-            button.blockSignals(True)
-            button.setChecked(checked)
-            button.blockSignals(False)
-        self.folder_edit.setText("" if is_digits else source)
+        if not is_digits:
+            self.folder_edit.setText(source)  # kept while the digits are shown: one click back
+        (self.digits_button if is_digits else self.folder_button).setChecked(True)
         if scan:
             self.rescan()
 
@@ -330,7 +334,7 @@ class DatasetPage(Page):
         if not self._ready:
             return  # backend_ready scans the source then
         self._clear_results()
-        self.summary_label.setText(f"Scanning {self._source_name()}…")
+        self.summary_label.setText(f"Scanning {_escape(self._source_name())}…")
         self._scans.submit(
             scan_dataset,
             self.source,
@@ -374,9 +378,9 @@ class DatasetPage(Page):
             on_error=self._on_cache_error,
             on_progress=lambda p: _show_progress(self.cache_bar, p),
             on_cancelled=self._on_cache_cancelled,
+            on_ended=self._on_cache_ended,
             name="cache",
         )
-        self._cache_worker.ended.connect(self._on_cache_ended)
 
     def cancel_cache(self) -> None:
         if self._cache_worker is not None:
@@ -392,13 +396,14 @@ class DatasetPage(Page):
         self.index = index
         counts = index.counts
         total = sum(counts.values())
+        skipped = len(index.skipped)
         parts = [
             f"<b>{total:,}</b> images in <b>{len(index.classes):,}</b> classes",
-            f"{len(index.skipped):,} files skipped",
+            f"{skipped:,} {'file' if skipped == 1 else 'files'} skipped",
         ]
         if index.predefined_split:
             parts.append("the folder's own train/validation/test split is kept")
-        self.summary_label.setText(f"{self._source_name()}: " + " · ".join(parts))
+        self.summary_label.setText(f"{_escape(self._source_name())}: " + " · ".join(parts))
         self._show_counts(counts)
         self._show_skipped(index)
         self._start_thumbnails(index)
@@ -412,7 +417,7 @@ class DatasetPage(Page):
         self.scan_failed.emit(message)
 
     def _on_scan_cancelled(self) -> None:
-        self.summary_label.setText(f"Scan of {self._source_name()} cancelled.")
+        self.summary_label.setText(f"Scan of {_escape(self._source_name())} cancelled.")
 
     def _show_counts(self, counts: dict[str, int]) -> None:
         if self.chart is None:
@@ -519,10 +524,8 @@ class DatasetPage(Page):
         self.cancel_cache_button.setVisible(caching)
         self.cache_bar.setVisible(caching)
 
-    def _on_source_toggled(self, digits_checked: bool) -> None:
-        if digits_checked:
-            self.use_digits()
-        elif self.folder_edit.text():
+    def _on_folder_clicked(self) -> None:
+        if self.folder_edit.text():
             self.open_folder(self.folder_edit.text())
         else:
             self._ask_folder()

@@ -277,6 +277,7 @@ class TotalsPanel(QWidget):
             value = QLabel("—")
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             value.setObjectName("totalsValue")
+            value.setWordWrap(True)  # long lines must not force the window wider
             layout.addWidget(name, row, 0, Qt.AlignmentFlag.AlignRight)
             layout.addWidget(value, row, 1)
             self.values[key] = value

@@ -23,6 +23,7 @@ class ModelPicker(QWidget):
         self.filter_box = QLineEdit()
         self.filter_box.setPlaceholderText("Filter networks (name, family, paper, year)…")
         self.filter_box.setClearButtonEnabled(True)
+        self.filter_box.setAcceptDrops(False)  # a folder dropped here is for the window
 
         self.source = QStandardItemModel(0, 3, self)
         self.source.setHorizontalHeaderLabels(["Network", "Year", "Paper"])

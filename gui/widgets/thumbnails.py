@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-THUMBNAIL_SIZE = 72
+THUMBNAIL_SIZE = 64  # an 8x8 digit at 8x: every pixel a crisp 8x8 square
 PER_CLASS = 8
 MAX_CLASSES = 60
 
@@ -107,7 +107,7 @@ class ThumbnailGrid(QScrollArea):
         layout = QVBoxLayout(row)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(3)
-        title = QLabel(f"<b>{name}</b> · {class_size:,} images")
+        title = QLabel(f"<b>{_escape(name)}</b> · {class_size:,} {_plural(class_size, 'image')}")
         layout.addWidget(title)
         strip = QHBoxLayout()
         strip.setSpacing(4)
@@ -136,3 +136,11 @@ def _tile(path: Path, image) -> QLabel:
         tile.setText("✕")
         tile.setToolTip(f"{path.name}: {image}")
     return tile
+
+
+def _plural(n: int, word: str) -> str:
+    return word if n == 1 else word + "s"
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
