@@ -54,7 +54,13 @@ def current_learning_rate(optimizer) -> float:
 
 
 class EventReporter(keras.callbacks.Callback):
-    """BatchEnd events, and the stop request (checked after every batch)."""
+    """BatchEnd events, and the stop request (checked after every batch).
+
+    Reading the running metrics makes the host wait for the device, so BatchEnd is sent
+    at most every `interval` seconds (and for the last step of each epoch): a progress
+    bar or a curve needs no more, and a fast model is not slowed down. Measured on LeNet-5
+    on the CPU: an event per step cost 8 ms a step, about a third of the step.
+    """
 
     def __init__(
         self,
@@ -65,6 +71,7 @@ class EventReporter(keras.callbacks.Callback):
         steps: int,
         batch_size: int,
         keys: dict[str, str],
+        interval: float = 0.2,
     ):
         super().__init__()
         self.emit = emit
@@ -73,17 +80,26 @@ class EventReporter(keras.callbacks.Callback):
         self.steps = steps
         self.batch_size = batch_size
         self.keys = keys
+        self.interval = interval
         self.epoch = 0
         self._times: collections.deque = collections.deque(maxlen=_THROUGHPUT_WINDOW + 1)
+        self._last_emit = 0.0
 
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch = epoch + 1
         self._times.clear()
         self._times.append(time.perf_counter())
+        self._last_emit = 0.0
 
     def on_train_batch_end(self, batch, logs=None):
-        logs = logs or {}
-        self._times.append(time.perf_counter())
+        now = time.perf_counter()
+        self._times.append(now)
+        if batch + 1 == self.steps or now - self._last_emit >= self.interval:
+            self._last_emit = now
+            self._report(batch, logs or {})
+        self._check_stop()
+
+    def _report(self, batch: int, logs: dict[str, Any]) -> None:
         elapsed = self._times[-1] - self._times[0]
         images = (len(self._times) - 1) * self.batch_size
         self.emit(
@@ -98,7 +114,6 @@ class EventReporter(keras.callbacks.Callback):
                 images_per_second=images / elapsed if elapsed > 0 else math.nan,
             )
         )
-        self._check_stop()
 
     def on_test_batch_end(self, batch, logs=None):
         self._check_stop()
