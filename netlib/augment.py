@@ -190,25 +190,32 @@ class PCAColorJitter(keras.layers.Layer):
         }
 
 
-def pca_basis(images: np.ndarray, *, max_pixels: int = 1_000_000, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def pca_basis(
+    images: np.ndarray, *, indices=None, max_pixels: int = 1_000_000, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """Principal components of the RGB pixel values of `images` (N, H, W, 3).
 
     Returns (eigenvalues (3,), eigenvectors (3, 3) with one component per column),
-    largest eigenvalue first, in the images' pixel scale. At most `max_pixels` pixels,
-    drawn at random (seeded), enter the covariance, so a memory-mapped cache of any
-    size costs the same.
+    largest eigenvalue first, in the images' pixel scale. `indices` restricts the
+    statistics to some images (the training rows of a cache:
+    ``pca_basis(cache.images, indices=cache.rows_for(split.train))``). At most
+    `max_pixels` pixels, drawn at random (seeded), enter the covariance, so a
+    memory-mapped cache of any size costs the same and is never read whole.
     """
     if images.ndim != 4 or images.shape[-1] != 3 or images.shape[0] == 0:
         raise ValueError(f"pca_basis needs RGB images of shape (N, H, W, 3); received shape {images.shape}.")
-    count, height, width, _ = images.shape
-    pixels = images.reshape(count, height * width, 3)
-    total = count * height * width
+    rows = np.arange(len(images)) if indices is None else np.sort(np.asarray(indices, dtype=np.int64).reshape(-1))
+    if len(rows) == 0:
+        raise ValueError("pca_basis needs at least one image; received no indices.")
+    per_image = images.shape[1] * images.shape[2]
+    total = len(rows) * per_image
     if total <= max_pixels:
-        sample = np.asarray(pixels).reshape(-1, 3)
+        chosen = np.arange(total)
     else:
-        rng = np.random.default_rng(seed)
-        chosen = np.sort(rng.choice(total, size=max_pixels, replace=False))  # in file order
-        sample = pixels[chosen // (height * width), chosen % (height * width)]
+        chosen = np.sort(np.random.default_rng(seed).choice(total, size=max_pixels, replace=False))
+    # Fancy indexing a memory map reads only the pixels it picks, here in file order.
+    pixels = images.reshape(len(images), per_image, 3)
+    sample = pixels[rows[chosen // per_image], chosen % per_image]
     covariance = np.cov(sample.astype(np.float64), rowvar=False)
     eigenvalues, eigenvectors = np.linalg.eigh(covariance)  # ascending
     eigenvalues = np.clip(eigenvalues[::-1], 0.0, None)  # round-off can make a zero negative

@@ -81,6 +81,12 @@ def test_pca_basis_recovers_a_known_covariance():
     np.testing.assert_allclose(np.abs(eigenvectors.T @ axes), np.eye(3), atol=0.01)  # up to sign
     sampled, _ = pca_basis(images, max_pixels=20_000, seed=1)  # a random subset suffices
     np.testing.assert_allclose(sampled, eigenvalues, rtol=0.05)
+    # Only the rows asked for count: half the images made grey (no colour variance).
+    images[::2] = images[::2].mean(axis=-1, keepdims=True)
+    colourful, _ = pca_basis(images, indices=np.arange(1, 50, 2), max_pixels=20_000)
+    np.testing.assert_allclose(colourful, spread**2, rtol=0.06)
+    grey, _ = pca_basis(images, indices=np.arange(0, 50, 2))
+    assert grey[1] < 1e-6 * grey[0]  # grey pixels vary along one direction only
     with pytest.raises(ValueError, match="RGB"):
         pca_basis(np.zeros((2, 4, 4, 1)))
 

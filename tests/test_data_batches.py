@@ -123,6 +123,10 @@ def test_fit_follows_the_epoch_and_a_resumed_fit_sees_the_same_orders():
     with_callback = Recording(numbered_cache(), batch_size=10, seed=1)
     tiny_model().fit(with_callback, initial_epoch=2, epochs=4, verbose=0, callbacks=[with_callback.epoch_callback()])
     assert served_per_epoch(with_callback.served, 5, range(2)) == [{2}, {3}]
+    # Worker threads read ahead; the callback still sets the order before they start.
+    threaded = Recording(numbered_cache(), batch_size=10, seed=1, workers=2)
+    tiny_model().fit(threaded, initial_epoch=2, epochs=4, verbose=0, callbacks=[threaded.epoch_callback()])
+    assert served_per_epoch(threaded.served, 5, range(2)) == [{2}, {3}]
 
 
 JAX_SCRIPT = """

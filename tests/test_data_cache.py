@@ -2,6 +2,7 @@
 never left half-written."""
 
 import os
+import pickle
 import subprocess
 import sys
 import textwrap
@@ -49,6 +50,16 @@ def test_the_cache_holds_each_image_decoded_and_resized(dataset, tmp_path):
         np.testing.assert_array_equal(cache.images[row], decode_image(sample.path, size=(8, 10)))
     assert cache.image_size == (8, 10) and cache.color_mode == "rgb" and cache.resize == "squash"
     assert cache.file.parent == tmp_path / "cache" and cache.file.suffix == ".npy"
+
+
+def test_a_cache_pickles_as_its_file_name_not_its_pixels(dataset, tmp_path):
+    cache = build_cache(dataset.samples, image_size=32, cache_dir=tmp_path)
+    data = pickle.dumps(cache)
+    assert len(data) < cache.images.nbytes / 4  # worker processes reopen the memory map
+    copy = pickle.loads(data)
+    assert isinstance(copy.images, np.memmap) and copy.file == cache.file
+    np.testing.assert_array_equal(copy.images, cache.images)
+    np.testing.assert_array_equal(copy.rows_for(dataset.samples[:3]), [0, 1, 2])
 
 
 def test_a_second_run_decodes_nothing(dataset, tmp_path):
