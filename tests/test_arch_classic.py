@@ -180,8 +180,9 @@ def test_alexnet_references_by_hand():
             + conv(3, 384, 384, groups)
             + conv(3, 384, 256, groups)
         )
-        refs = [r for r in netlib.model_info("alexnet").references if r.options.get("groups", 2) == groups]
-        assert refs and refs[0].params == features + head
+        references = netlib.model_info("alexnet").references
+        stated = [r.params for r in references if r.options.get("groups", 2) == groups]
+        assert stated == [features + head]
 
 
 def test_alexnet_groups_split_the_kernel_maps_between_the_two_gpus():
@@ -337,7 +338,7 @@ def test_googlenet_output_sizes_are_table_1():
     assert model.get_layer("inception_3a_5x5").kernel_size == (5, 5)
     assert model.get_layer("pool5_dropout").rate == 0.4
     names = [layer.name for layer in model.layers]
-    assert names.index("pool1_3x3_s2") < names.index("pool1_norm1") < names.index("conv2_3x3_reduce")
+    assert names.index("pool1_3x3_s2") < names.index("pool1_norm1") < names.index("conv2_3x3")
     assert names.index("conv2_3x3") < names.index("conv2_norm2") < names.index("pool2_3x3_s2")
 
 
@@ -456,7 +457,7 @@ def test_googlenet_batch_norm_sits_between_each_convolution_and_its_relu():
 
 
 def test_bad_options_name_the_valid_values():
-    with pytest.raises(ValueError, match=r"groups of 'alexnet' must be one of 1, 2; received groups=3"):
+    with pytest.raises(ValueError, match=r"groups of 'alexnet' must be one of 1, 2; .*groups=3"):
         netlib.build("alexnet", groups=3)
     with pytest.raises(ValueError, match=r"'full', 'paper'"):
         netlib.build("lenet5", c3_connections="sparse")

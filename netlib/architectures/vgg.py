@@ -1,8 +1,8 @@
 """VGG (Simonyan & Zisserman, 2014): stacks of 3x3 convolutions, configurations A, B, D, E.
 
 Layer names are keras.applications': block1_conv1, block1_conv2, block1_pool, ..., flatten,
-fc1, fc2, predictions; with `batch_norm`, block1_conv1_bn and block1_conv1_relu follow each
-convolution.
+fc1, fc2, predictions, plus the paper's dropout1 and dropout2 after fc1 and fc2; with
+`batch_norm`, block1_conv1_bn and block1_conv1_relu follow each convolution.
 """
 
 from __future__ import annotations
@@ -63,9 +63,9 @@ def _vgg(name, input_shape, classes, include_top, pooling, classifier_activation
         x = layers.Flatten(name="flatten")(x)
         # Section 3.1: dropout 0.5 regularises the first two fully connected layers.
         x = layers.Dense(4096, activation="relu", name="fc1")(x)
-        x = layers.Dropout(0.5, name="fc1_dropout")(x)
+        x = layers.Dropout(0.5, name="dropout1")(x)
         x = layers.Dense(4096, activation="relu", name="fc2")(x)
-        x = layers.Dropout(0.5, name="fc2_dropout")(x)
+        x = layers.Dropout(0.5, name="dropout2")(x)
         x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
     elif pooling == "avg":
         x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
