@@ -107,7 +107,8 @@ def test_rich_table_fits_a_100_column_terminal(capsys, monkeypatch):
 
     monkeypatch.setenv("COLUMNS", "100")
     x = keras.Input((32, 32, 3))
-    y = keras.layers.Conv2D(8, 3, strides=2, padding="same", name="a_rather_long_layer_name_conv")(x)
+    long_name = "a_rather_long_layer_name_conv"
+    y = keras.layers.Conv2D(8, 3, strides=2, padding="same", name=long_name)(x)
     y = keras.layers.Add(name="merge")([y, keras.layers.Conv2D(8, 1, strides=2, name="proj")(x)])
     summary = netlib.summarize(keras.Model(x, y, name="tiny"))
     _print_rich(summary, blocks=False, extra=["Check: none"])

@@ -226,7 +226,8 @@ def test_alexnet_receptive_fields_by_hand():
     hand = {"conv1_conv": (11, 4), "conv1_lrn": (11, 4), "conv1_pool": (19, 8),
             "conv2_conv": (51, 8), "conv2_pool": (67, 16), "conv3_conv": (99, 16),
             "conv4_conv": (131, 16), "conv5_conv": (163, 16), "conv5_pool": (195, 32)}
-    summary = netlib.summarize(netlib.build("alexnet", input_shape=netlib.model_info("alexnet").minimum_size()))
+    smallest = netlib.model_info("alexnet").minimum_size()
+    summary = netlib.summarize(netlib.build("alexnet", input_shape=smallest))
     assert {r.name: (r.receptive_field, r.jump) for r in summary.rows if r.name in hand} == hand
     head = summary.row("predictions")
     assert head.field_kind == "global" and head.jump is None
@@ -315,11 +316,56 @@ def test_resnet18_fields_through_its_shortcuts():
     summary = netlib.summarize(netlib.build("resnet18", input_shape=64))
     assert summary.row("conv2_block2_out").receptive_field == 43
     assert summary.row("conv3_block1_0_conv").receptive_field == 43
-    assert (summary.row("conv3_block1_add").receptive_field, summary.row("conv3_block1_add").jump) == (67, 8)
-    assert summary.row("conv3_block1_add").note == ""
+    add = summary.row("conv3_block1_add")
+    assert (add.receptive_field, add.jump, add.note) == (67, 8, "")
     assert summary.row("conv4_block2_out").receptive_field == 211
     assert (summary.totals.receptive_field, summary.totals.jump) == (435, 32)
     assert summary.totals.depth == 18
+
+
+class _SparseConv(layers.Layer):
+    """A stand-in for a custom convolution (like LeNet-5's sparse C3): 'valid' k x k
+    windows, `connections` input-output map pairs, which it states to netlib.inspect."""
+
+    def __init__(self, maps, kernel_size, connections, **kwargs):
+        super().__init__(**kwargs)
+        self.maps, self.kernel_size, self.connections = maps, kernel_size, connections
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight(shape=(self.kernel_size, self.kernel_size,
+                                             self.connections), name="kernel")
+
+    def call(self, x):
+        k = self.kernel_size
+        return keras.ops.zeros_like(x[:, k - 1:, k - 1:, :1]) + keras.ops.zeros((self.maps,))
+
+    def compute_output_shape(self, shape):
+        k = self.kernel_size
+        return (shape[0], shape[1] - k + 1, shape[2] - k + 1, self.maps)
+
+
+class _DescribedSparseConv(_SparseConv):
+    def receptive_window(self):
+        return {"kernel_size": self.kernel_size, "strides": 1, "padding": "valid"}
+
+    def count_macs(self, input_shapes, output_shapes):
+        height, width, _ = output_shapes[0]
+        return self.kernel_size**2 * self.connections * height * width
+
+
+def test_custom_layers_count_when_they_describe_themselves():
+    """LeNet-5's C3 (section II.B): 60 connections of 5x5 kernels onto a 10x10 output map,
+    25 * 60 * 100 = 150,000 MACs. Undescribed, the same layer counts 0 and says so."""
+    x = keras.Input((14, 14, 6))
+    described = _DescribedSparseConv(16, 5, 60, name="c3_described")(x)
+    opaque = _SparseConv(16, 5, 60, name="c3_opaque")(x)
+    summary = netlib.summarize(keras.Model(x, [described, opaque]))
+    row = summary.row("c3_described")
+    assert (row.macs, row.receptive_field, row.kernel_size, row.note) == (150_000, 5, (5, 5), "")
+    opaque_row = summary.row("c3_opaque")
+    assert opaque_row.macs == 0 and opaque_row.receptive_field is None
+    assert "MACs of _SparseConv not counted" in opaque_row.note
+    assert "receptive field not tracked through _SparseConv" in opaque_row.note
 
 
 # --------------------------------------------------------------- graphs of every kind
@@ -414,13 +460,20 @@ def test_input_shape_measures_a_model_of_undefined_size():
             netlib.summarize(model, input_shape=bad)
 
 
-def test_subclassed_model_is_refused_with_a_clear_message():
+def test_sequential_models_and_what_cannot_be_summarized():
+    sequential = keras.Sequential([keras.Input((28, 28, 1)), layers.Conv2D(6, 5, name="c1"),
+                                   layers.Flatten(name="flat"), layers.Dense(10, name="out")])
+    summary = netlib.summarize(sequential)
+    assert [r.name for r in summary.rows][1:] == ["c1", "flat", "out"]
+    assert summary.totals.params == sequential.count_params() == 156 + 24 * 24 * 6 * 10 + 10
+
     class Tiny(keras.Model):
         def call(self, x):
             return x
 
-    with pytest.raises(ValueError, match="functional or sequential"):
-        netlib.summarize(Tiny())
+    for model in (Tiny(), keras.Sequential([layers.Dense(2)])):  # no graph; not built
+        with pytest.raises(ValueError, match="functional or sequential"):
+            netlib.summarize(model)
 
 
 def test_activation_bytes_follow_the_compute_dtype():

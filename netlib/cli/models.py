@@ -85,12 +85,12 @@ def run_summary(args) -> int:
         checks = reference_checks(info, summary, options, args.classes, args.input_size)
         if args.format == "markdown":
             sys.stdout.write(summary.to_markdown(blocks=args.blocks))
-            print("\n".join(f"- {line}" for line in checks))
+            print("\n".join(_checks_as_text(checks, markdown=True)))
         elif sys.stdout.isatty():
-            _print_rich(summary, blocks=args.blocks, extra=checks)
+            _print_rich(summary, blocks=args.blocks, extra=_checks_as_text(checks))
         else:
             sys.stdout.write(summary.to_table(width=100, blocks=args.blocks))
-            print("\n".join(checks))
+            print("\n".join(_checks_as_text(checks)))
     return 0
 
 
@@ -123,30 +123,41 @@ def matching_reference(info, options: dict, classes: int, input_size: int | None
 
 
 def reference_checks(info, summary, options: dict, classes: int, input_size) -> list[str]:
-    """Lines (at most 100 columns) comparing the counts with the published figures for
-    this configuration."""
+    """Our counts against the published ones for exactly this configuration, one check
+    a line ([] when the registry has no figure for it)."""
     ref = matching_reference(info, options, classes, input_size)
     if ref is None:
-        return ["Published counts: none for this configuration (options, classes, input size)."]
+        return []
     totals = summary.totals
     ours = totals.trainable_params if ref.trainable_only else totals.params
     kind = "trainable" if ref.trainable_only else "total"
     verdict = "matches" if ours == ref.params else f"DIFFERS by {ours - ref.params:+,}"
-    checks = [f"params {ours:,} {kind}; {ref.source}: {ref.params:,} - {verdict}"]
+    checks = [f"params {ours:,} {kind}; {ref.source.rstrip('.')}: {ref.params:,} - {verdict}"]
     if ref.macs:
         off = totals.macs / ref.macs - 1
         verdict = (f"within {ref.macs_tolerance:.0%}" if abs(off) <= ref.macs_tolerance
                    else f"OFF by {off:+.1%} (tolerance {ref.macs_tolerance:.0%})")
-        checks.append(f"MACs {totals.macs / 1e9:.3f} G; {ref.macs_source or 'reference'}: "
+        source = ref.macs_source.rstrip(".") or "reference"
+        checks.append(f"MACs {totals.macs / 1e9:.3f} G; {source}: "
                       f"{ref.macs / 1e9:.3f} G - {verdict}")
+    return checks
+
+
+def _checks_as_text(checks: list[str], *, markdown: bool = False) -> list[str]:
+    if not checks:
+        line = "Published counts: none for this configuration (options, classes, input size)."
+        return [f"- {line}" if markdown else line]
+    if markdown:
+        return ["- Published counts:", *(f"  - {check}" for check in checks)]
     lines = ["Published counts:"]
-    for check in checks:
+    for check in checks:  # wrapped for a 100-column terminal
         lines.extend(textwrap.wrap(check, 100, initial_indent="  ", subsequent_indent="    "))
     return lines
 
 
 def _print_rich(summary, *, blocks: bool, extra: list[str]) -> None:
     """The same cells as the plain table, laid out by rich for a terminal."""
+    from rich import box
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
@@ -154,8 +165,8 @@ def _print_rich(summary, *, blocks: bool, extra: list[str]) -> None:
     from netlib.inspect import render
 
     cells = render.table_cells(summary, blocks=blocks)
-    table = Table(title=render.title_line(summary), header_style="bold", box=None,
-                  pad_edge=False, show_edge=False)
+    table = Table(title=render.title_line(summary), header_style="bold",
+                  box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
     for header, align in zip(cells.headers, cells.align):
         table.add_column(header, justify=align, no_wrap=align == "right",
                          overflow="fold")

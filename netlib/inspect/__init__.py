@@ -11,7 +11,7 @@ MACs in `netlib.inspect.macs`, receptive fields in `netlib.inspect.receptive`, b
 `netlib.inspect.blocks`.
 """
 
-from netlib.inspect.analysis import summarize
+from netlib.inspect.analysis import clear_cache, summarize
 from netlib.inspect.blocks import BLOCK_PATTERNS, block_of
 from netlib.inspect.summary import CONVENTIONS, Block, Row, Summary, Totals
 
@@ -23,5 +23,6 @@ __all__ = [
     "Summary",
     "Totals",
     "block_of",
+    "clear_cache",
     "summarize",
 ]

@@ -10,15 +10,13 @@ from typing import Any, NamedTuple
 
 import keras
 
+from netlib.inspect import layer_kinds as kinds
 from netlib.inspect import macs as mac_rules
 from netlib.inspect import receptive
 from netlib.inspect.blocks import block_of
 from netlib.inspect.summary import Row, Summary, Totals
 from netlib.inspect.walk import Edge, graph_of, walk
 from netlib.layers import ZeroPadShortcut
-
-_WINDOW_LAYERS = receptive._WINDOW_LAYERS + mac_rules._TRANSPOSED
-_POOLING_LAYERS = receptive._POOLING_LAYERS
 
 # model -> {(input shapes, fingerprint): Summary}; entries go with their model.
 _CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -31,7 +29,9 @@ class _Facts(NamedTuple):
     depth: int
 
 
-def summarize(model, *, input_shape: Sequence[int] | Sequence[Sequence[int]] | None = None) -> Summary:
+def summarize(
+    model, *, input_shape: Sequence[int] | Sequence[Sequence[int]] | None = None
+) -> Summary:
     """The layer table of a Keras functional or sequential model.
 
     One `Row` per layer call: type, block, inbound layers, shapes, parameters, MACs,
@@ -61,6 +61,11 @@ def summarize(model, *, input_shape: Sequence[int] | Sequence[Sequence[int]] | N
     return cached[key]
 
 
+def clear_cache() -> None:
+    """Forget every cached summary (they are also dropped with their model)."""
+    _CACHE.clear()
+
+
 def _fingerprint(model) -> tuple:
     """What can change in a built model and changes the table: which weights are
     trainable (layer.trainable = False), and the dtype policy."""
@@ -86,19 +91,23 @@ def _input_specs(graph, input_shape) -> list[Any]:
         shapes = [tuple(int(d) for d in s) for s in shapes]
     except (TypeError, ValueError):
         shapes = []
-    fits = len(shapes) == len(inputs) and all(
-        len(s) == len(t.shape) - 1
-        and all(d > 0 and (m is None or m == d or i < len(s) - 1) for i, (d, m) in
-                enumerate(zip(s, t.shape[1:])))
-        for s, t in zip(shapes, inputs)
-    )
-    if not fits:
+    if len(shapes) != len(inputs) or not all(map(_fits, shapes, inputs)):
         raise ValueError(
             f"input_shape must match the model's input {expected} (no batch axis, same "
             f"channels, positive sizes; a list of shapes for several inputs); received "
             f"input_shape={input_shape!r}."
         )
     return [keras.KerasTensor((None, *s), dtype=t.dtype) for s, t in zip(shapes, inputs)]
+
+
+def _fits(shape: tuple, model_input) -> bool:
+    """Same rank, positive sizes, and the model's channels (the last axis) if it has any."""
+    *space, channels = model_input.shape[1:]
+    return (
+        len(shape) == len(space) + 1
+        and all(d > 0 for d in shape)
+        and channels in (None, shape[-1])
+    )
 
 
 def _example(shape: tuple) -> tuple:
@@ -113,7 +122,6 @@ class _Tabulator:
         self.input_specs = input_specs
         self.input_space = tuple(input_specs[0].shape[1:-1])
         self.rows: list[Row] = []
-        self.fields: list[receptive.Field] = []
         self.owner_of_layer: dict[int, str] = {}
 
     def run(self) -> Summary:
@@ -163,11 +171,10 @@ class _Tabulator:
             activation_bytes=sum(
                 math.prod(s.shape[1:]) * _itemsize(s.dtype) for s in output_specs
             ),
-            **_geometry(layer),
+            **_geometry(layer, spatial_rank=len(output_shapes[0]) - 1),
             note="; ".join(n for n in notes if n),
         )
         self.rows.append(row)
-        self.fields.append(field)
         depth = max((e.facts.depth for e in inputs), default=0) + (1 if macs else 0)
         return [Edge(spec, name, _Facts(field, depth)) for spec in output_specs]
 
@@ -186,7 +193,8 @@ class _Tabulator:
         if field.kind == receptive.LOCAL:
             sizes = tuple(a.size for a in field.axes)
             jumps = {a.jump for a in field.axes}
-            note = "" if len(jumps) == 1 else f"jump differs by axis: {tuple(a.jump for a in field.axes)}"
+            by_axis = tuple(a.jump for a in field.axes)
+            note = "" if len(jumps) == 1 else f"jump differs by axis: {by_axis}"
             return _same(sizes), _same(tuple(jumps)), sizes, note
         if field.kind == receptive.GLOBAL:
             return _same(self.input_space), None, self.input_space, ""
@@ -197,8 +205,10 @@ class _Tabulator:
         params = _size(weights)
         trainable = _size(self.model.trainable_weights)
         macs = sum(r.macs for r in self.rows)
-        last_local = next(
-            (r for r in reversed(self.rows) if r.field_kind == receptive.LOCAL), None
+        last_spatial = next(
+            (r for r in reversed(self.rows)
+             if r.field_kind in (receptive.LOCAL, receptive.UNDEFINED)),
+            None,
         )
         return Totals(
             params=params,
@@ -209,24 +219,24 @@ class _Tabulator:
             weight_bytes=sum(math.prod(w.shape) * _itemsize(w.dtype) for w in weights),
             activation_elements=sum(r.activation_elements for r in self.rows),
             activation_bytes=sum(r.activation_bytes for r in self.rows),
-            receptive_field=last_local.receptive_field if last_local else None,
-            jump=last_local.jump if last_local else None,
-            receptive_field_layer=last_local.name if last_local else "",
+            receptive_field=last_spatial.receptive_field if last_spatial else None,
+            jump=last_spatial.jump if last_spatial else None,
+            receptive_field_layer=last_spatial.name if last_spatial else "",
             layers=sum(1 for r in self.rows if r.type != "InputLayer"),
             depth=max((e.facts.depth for e in outputs), default=0),
         )
 
 
-def _geometry(layer) -> dict:
+def _geometry(layer, spatial_rank: int) -> dict:
     """kernel_size, strides, padding and dilation where they apply, else None."""
-    if isinstance(layer, _WINDOW_LAYERS):
+    if isinstance(layer, kinds.WINDOWS + kinds.TRANSPOSED):
         return {
             "kernel_size": tuple(layer.kernel_size),
             "strides": tuple(layer.strides),
             "padding": layer.padding,
             "dilation": tuple(layer.dilation_rate),
         }
-    if isinstance(layer, _POOLING_LAYERS):
+    if isinstance(layer, kinds.POOLING):
         return {
             "kernel_size": tuple(layer.pool_size),
             "strides": tuple(layer.strides),
@@ -234,7 +244,19 @@ def _geometry(layer) -> dict:
         }
     if isinstance(layer, ZeroPadShortcut):
         return {"strides": (layer.strides, layer.strides)}
+    if callable(getattr(layer, "receptive_window", None)):  # a custom window layer
+        window = layer.receptive_window()
+        return {
+            "kernel_size": _tuple(window["kernel_size"], spatial_rank),
+            "strides": _tuple(window.get("strides", 1), spatial_rank),
+            "padding": window.get("padding", "valid"),
+            "dilation": _tuple(window.get("dilation_rate", 1), spatial_rank),
+        }
     return {}
+
+
+def _tuple(value, rank: int) -> tuple[int, ...]:
+    return tuple(value) if isinstance(value, (tuple, list)) else (int(value),) * rank
 
 
 def _same(values: tuple) -> int | None:

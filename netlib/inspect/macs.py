@@ -16,7 +16,10 @@ The rules (shapes per image; k the kernel's spatial size, product over its axes)
 
 Biases are not counted (a bias add is an addition, not a multiply-accumulate): the
 convention of torchvision's and fvcore's figures. FLOPs are taken as 2 x MACs elsewhere.
-A layer with weights that is not in this list counts 0 and says so in its note.
+A layer with weights that is not in this list counts 0 and says so in its note, unless it
+states its own cost: a custom layer may define
+
+    def count_macs(self, input_shapes, output_shapes) -> int     (shapes without batch axis)
 """
 
 from __future__ import annotations
@@ -25,50 +28,36 @@ import math
 
 import keras
 
-from netlib.layers import LocalResponseNormalization, ZeroPadShortcut
-
-_CONVOLUTIONS = (keras.layers.Conv1D, keras.layers.Conv2D, keras.layers.Conv3D)
-_DEPTHWISE = (keras.layers.DepthwiseConv1D, keras.layers.DepthwiseConv2D)
-_SEPARABLE = (keras.layers.SeparableConv1D, keras.layers.SeparableConv2D)
-_TRANSPOSED = (
-    keras.layers.Conv1DTranspose,
-    keras.layers.Conv2DTranspose,
-    keras.layers.Conv3DTranspose,
-)
-# Layers with weights that do no multiply-accumulates on a forward pass.
-_WEIGHTED_WITHOUT_MACS = (
-    keras.layers.BatchNormalization,
-    keras.layers.LayerNormalization,
-    keras.layers.GroupNormalization,
-    keras.layers.PReLU,
-    keras.layers.Normalization,
-    keras.layers.Embedding,
-    LocalResponseNormalization,
-    ZeroPadShortcut,
-)
+from netlib.inspect import layer_kinds as kinds
 
 
-def count_macs(layer, input_shapes: list[tuple], output_shapes: list[tuple]) -> tuple[int, str]:
+def count_macs(
+    layer, input_shapes: list[tuple], output_shapes: list[tuple]
+) -> tuple[int, str]:
     """(MACs per image, note) for one call of `layer`; shapes have no batch axis."""
-    if isinstance(layer, _SEPARABLE):
+    own_count = getattr(layer, "count_macs", None)
+    if callable(own_count):
+        return int(own_count(input_shapes, output_shapes)), ""
+    if isinstance(layer, kinds.SEPARABLE):
         channels_in, space_out, _ = _conv_axes(layer, input_shapes[0], output_shapes[0])
         inner = channels_in * layer.depth_multiplier
         depthwise = math.prod(layer.kernel_size) * inner * space_out
         return depthwise + inner * layer.filters * space_out, ""
-    if isinstance(layer, _DEPTHWISE):
+    if isinstance(layer, kinds.DEPTHWISE):
         channels_in, space_out, _ = _conv_axes(layer, input_shapes[0], output_shapes[0])
-        return math.prod(layer.kernel_size) * channels_in * layer.depth_multiplier * space_out, ""
-    if isinstance(layer, _TRANSPOSED):
+        per_position = math.prod(layer.kernel_size) * layer.depth_multiplier
+        return per_position * channels_in * space_out, ""
+    if isinstance(layer, kinds.TRANSPOSED):
         channels_in, _, space_in = _conv_axes(layer, input_shapes[0], output_shapes[0])
         return math.prod(layer.kernel_size) * channels_in * layer.filters * space_in, ""
-    if isinstance(layer, _CONVOLUTIONS):
+    if isinstance(layer, kinds.CONVOLUTIONS):
         channels_in, space_out, _ = _conv_axes(layer, input_shapes[0], output_shapes[0])
         per_position = math.prod(layer.kernel_size) * (channels_in // layer.groups)
         return per_position * layer.filters * space_out, ""
     if isinstance(layer, keras.layers.Dense):
         positions = math.prod(output_shapes[0][:-1])
         return input_shapes[0][-1] * layer.units * positions, ""
-    if getattr(layer, "weights", None) and not isinstance(layer, _WEIGHTED_WITHOUT_MACS):
+    if getattr(layer, "weights", None) and not isinstance(layer, kinds.WEIGHTED_WITHOUT_MACS):
         return 0, f"MACs of {type(layer).__name__} not counted"
     return 0, ""
 

@@ -14,8 +14,9 @@ A window layer with kernel k, stride s, dilation d and left padding p maps them 
     r_out = r_in + d (k - 1) j_in,   j_out = j_in s,   u_out = u_in - p j_in
 
 and element i of the output sees input pixels u_out + i j_out ... u_out + i j_out + r_out - 1.
-Padding "same" pads floor(total / 2) on the left, total = max((ceil(n/s) - 1) s + d (k-1) + 1 - n, 0),
-as TensorFlow and JAX do: an even total is centred, an odd one is not.
+Padding "same" pads floor(total / 2) on the left, as TensorFlow and JAX do, with
+total = max((ceil(n / s) - 1) s + d (k - 1) + 1 - n, 0): an even total is centred, an odd
+one is not.
 
 Where paths merge (Add, Concatenate, Multiply, ...) the field is the union of the paths'
 fields (the largest r when they are centred alike). Two cases are reported in the row's
@@ -32,7 +33,11 @@ A path that carries only global context into a merge (a squeeze-and-excitation g
 value per channel, broadcast over the map) is not counted; the note says so. Flatten,
 global pooling and everything after them see the whole input: "global".
 Transposed convolutions, up-sampling, resizing and layers we do not know that change the
-spatial size leave the field undefined, with a note on the row where that happens.
+spatial size leave the field undefined, with a note on the row where that happens. A custom
+layer that slides a window takes part by describing it:
+
+    def receptive_window(self) -> dict   # {"kernel_size": 5, "strides": 1,
+                                         #  "padding": "valid", "dilation_rate": 1}
 """
 
 from __future__ import annotations
@@ -43,7 +48,8 @@ from typing import NamedTuple
 
 import keras
 
-from netlib.layers import LocalResponseNormalization, ZeroPadShortcut
+from netlib.inspect import layer_kinds as kinds
+from netlib.layers import ZeroPadShortcut
 
 LOCAL = "local"  # a field per spatial axis
 GLOBAL = "global"  # depends on the whole input
@@ -72,77 +78,6 @@ GLOBAL_FIELD = Field(GLOBAL)
 UNDEFINED_FIELD = Field(UNDEFINED)
 NOT_SPATIAL_FIELD = Field(NOT_SPATIAL)
 
-_WINDOW_LAYERS = (
-    keras.layers.Conv1D,
-    keras.layers.Conv2D,
-    keras.layers.Conv3D,
-    keras.layers.DepthwiseConv1D,
-    keras.layers.DepthwiseConv2D,
-    keras.layers.SeparableConv1D,
-    keras.layers.SeparableConv2D,
-)
-_POOLING_LAYERS = (
-    keras.layers.MaxPooling1D,
-    keras.layers.MaxPooling2D,
-    keras.layers.MaxPooling3D,
-    keras.layers.AveragePooling1D,
-    keras.layers.AveragePooling2D,
-    keras.layers.AveragePooling3D,
-)
-_GLOBALISING_LAYERS = (
-    keras.layers.Flatten,
-    keras.layers.GlobalAveragePooling1D,
-    keras.layers.GlobalAveragePooling2D,
-    keras.layers.GlobalAveragePooling3D,
-    keras.layers.GlobalMaxPooling1D,
-    keras.layers.GlobalMaxPooling2D,
-    keras.layers.GlobalMaxPooling3D,
-)
-# Layers that compute each output pixel from the same pixel of their input(s). The
-# normalisations' statistics (batch statistics in training, per-image ones for Layer and
-# Group normalisation) are context, like a squeeze-excite gate, and are not counted.
-_PER_PIXEL_LAYERS = (
-    keras.layers.Activation,
-    keras.layers.ReLU,
-    keras.layers.LeakyReLU,
-    keras.layers.PReLU,
-    keras.layers.ELU,
-    keras.layers.Softmax,
-    keras.layers.BatchNormalization,
-    keras.layers.LayerNormalization,
-    keras.layers.GroupNormalization,
-    keras.layers.UnitNormalization,
-    keras.layers.Dropout,
-    keras.layers.SpatialDropout1D,
-    keras.layers.SpatialDropout2D,
-    keras.layers.SpatialDropout3D,
-    keras.layers.GaussianNoise,
-    keras.layers.GaussianDropout,
-    keras.layers.AlphaDropout,
-    keras.layers.ActivityRegularization,
-    keras.layers.Rescaling,
-    keras.layers.Normalization,
-    keras.layers.Identity,
-    keras.layers.Dense,  # on a map, a Dense acts on each position's channels only
-    LocalResponseNormalization,  # across channels, within one pixel
-    keras.layers.Add,
-    keras.layers.Subtract,
-    keras.layers.Multiply,
-    keras.layers.Average,
-    keras.layers.Maximum,
-    keras.layers.Minimum,
-    keras.layers.Concatenate,
-)
-_UNTRACKED_LAYERS = (
-    keras.layers.Conv1DTranspose,
-    keras.layers.Conv2DTranspose,
-    keras.layers.Conv3DTranspose,
-    keras.layers.UpSampling1D,
-    keras.layers.UpSampling2D,
-    keras.layers.UpSampling3D,
-    keras.layers.Resizing,
-)
-
 
 def input_field(shape: tuple) -> Field:
     """The field of a model input of `shape` (no batch axis): one pixel per pixel for an
@@ -159,36 +94,12 @@ def propagate(
 
     Shapes have no batch axis.
     """
+    spatial = any(f.kind in (LOCAL, UNDEFINED) for f in fields)
+    flattening = isinstance(layer, keras.layers.Reshape) and len(output_shape) == 1
+    if spatial and (isinstance(layer, kinds.GLOBALISING) or flattening):
+        return GLOBAL_FIELD, ""
     if any(f.kind == LOCAL for f in fields):
-        if isinstance(layer, _GLOBALISING_LAYERS):
-            return GLOBAL_FIELD, ""
-        if isinstance(layer, keras.layers.Reshape) and len(output_shape) == 1:
-            return GLOBAL_FIELD, ""  # a flattening reshape
-        if isinstance(layer, _WINDOW_LAYERS + _POOLING_LAYERS):
-            return _through_window(layer, fields[0], input_shapes[0]), ""
-        if isinstance(layer, (keras.layers.ZeroPadding1D, keras.layers.ZeroPadding2D,
-                              keras.layers.ZeroPadding3D)):
-            return _shifted(fields[0], layer.padding, sign=-1), ""
-        if isinstance(layer, (keras.layers.Cropping1D, keras.layers.Cropping2D,
-                              keras.layers.Cropping3D)):
-            return _shifted(fields[0], layer.cropping, sign=+1), ""
-        if isinstance(layer, ZeroPadShortcut):
-            # Takes pixels 0, s, 2s, ...: a 1x1 window with stride s and no padding.
-            return _window(fields[0], (1, 1), (layer.strides,) * 2, (1, 1), (0, 0)), ""
-        if isinstance(layer, _UNTRACKED_LAYERS):
-            return UNDEFINED_FIELD, f"receptive field not tracked through {type(layer).__name__}"
-        if isinstance(layer, keras.layers.Concatenate) and _concatenates_space(
-            layer, input_shapes
-        ):
-            return UNDEFINED_FIELD, "concatenation along a spatial axis: receptive field not tracked"
-        same_space = all(_space(s) == _space(output_shape) for s in input_shapes)
-        if isinstance(layer, _PER_PIXEL_LAYERS) or same_space:
-            field, note = _merge(fields)
-            if not isinstance(layer, _PER_PIXEL_LAYERS):
-                assumed = f"receptive field assumes {type(layer).__name__} acts per pixel"
-                note = f"{assumed}; {note}" if note else assumed
-            return field, note
-        return UNDEFINED_FIELD, f"receptive field not tracked through {type(layer).__name__}"
+        return _from_local(layer, fields, input_shapes, output_shape)
     if any(f.kind == UNDEFINED for f in fields):
         return UNDEFINED_FIELD, ""
     if any(f.kind == GLOBAL for f in fields):
@@ -196,27 +107,62 @@ def propagate(
     return NOT_SPATIAL_FIELD, ""
 
 
+def _from_local(layer, fields, input_shapes, output_shape) -> tuple[Field, str]:
+    """The rules for a layer that receives at least one local field."""
+    kind = type(layer).__name__
+    if isinstance(layer, kinds.WINDOWS + kinds.POOLING) or callable(
+        getattr(layer, "receptive_window", None)
+    ):
+        return _window(fields[0], *_window_geometry(layer, input_shapes[0])), ""
+    if isinstance(layer, kinds.ZERO_PADDING):
+        return _shifted(fields[0], layer.padding, sign=-1), ""
+    if isinstance(layer, kinds.CROPPING):
+        return _shifted(fields[0], layer.cropping, sign=+1), ""
+    if isinstance(layer, ZeroPadShortcut):
+        # Takes pixels 0, s, 2s, ...: a 1x1 window with stride s and no padding.
+        return _window(fields[0], (1, 1), (layer.strides,) * 2, (1, 1), (0, 0)), ""
+    if isinstance(layer, kinds.UNTRACKED):
+        return UNDEFINED_FIELD, f"receptive field not tracked through {kind}"
+    if isinstance(layer, keras.layers.Concatenate) and _concatenates_space(layer, input_shapes):
+        return UNDEFINED_FIELD, "concatenation along a spatial axis: receptive field not tracked"
+    same_space = all(_space(s) == _space(output_shape) for s in input_shapes)
+    if not (isinstance(layer, kinds.PER_PIXEL) or same_space):
+        return UNDEFINED_FIELD, f"receptive field not tracked through {kind}"
+    field, note = _merge(fields)
+    if not isinstance(layer, kinds.PER_PIXEL):  # a layer we do not know, shape unchanged
+        assumed = f"receptive field assumes {kind} acts per pixel"
+        note = f"{assumed}; {note}" if note else assumed
+    return field, note
+
+
 def _space(shape: tuple) -> tuple:
     return tuple(shape[:-1])
 
 
 def _concatenates_space(layer, input_shapes) -> bool:
-    rank = len(input_shapes[0])
-    return layer.axis % (rank + 1) not in (0, rank)  # neither the channels nor (-1)
+    """Whether the concatenation is along another axis than the channels (the last)."""
+    batched_rank = len(input_shapes[0]) + 1
+    return layer.axis % batched_rank != batched_rank - 1
 
 
 def _window_geometry(layer, input_shape: tuple):
     """(kernel, strides, dilation, left padding) per spatial axis of a window layer."""
     channels_first = getattr(layer, "data_format", "channels_last") == "channels_first"
     space = input_shape[1:] if channels_first else input_shape[:-1]
-    if isinstance(layer, _POOLING_LAYERS):
-        kernel, strides, dilation = layer.pool_size, layer.strides, (1,) * len(space)
+    if callable(getattr(layer, "receptive_window", None)):
+        window = layer.receptive_window()
+        kernel, strides = window["kernel_size"], window.get("strides", 1)
+        dilation, padding = window.get("dilation_rate", 1), window.get("padding", "valid")
+    elif isinstance(layer, kinds.POOLING):
+        kernel, strides, dilation = layer.pool_size, layer.strides, 1
+        padding = layer.padding
     else:
         kernel, strides, dilation = layer.kernel_size, layer.strides, layer.dilation_rate
+        padding = layer.padding
     kernel, strides, dilation = (
         _per_axis(v, len(space)) for v in (kernel, strides, dilation)
     )
-    padding = layer.padding.lower()
+    padding = padding.lower()
     pads = []
     for n, k, s, d in zip(space, kernel, strides, dilation):
         extent = d * (k - 1) + 1
@@ -228,10 +174,6 @@ def _window_geometry(layer, input_shape: tuple):
         else:
             pads.append(0)
     return kernel, strides, dilation, tuple(pads)
-
-
-def _through_window(layer, field: Field, input_shape: tuple) -> Field:
-    return _window(field, *_window_geometry(layer, input_shape))
 
 
 def _window(field: Field, kernel, strides, dilation, pads) -> Field:

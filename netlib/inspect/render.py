@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+import textwrap
 
 from netlib.inspect.summary import Block, Row, Summary
 
@@ -94,10 +95,9 @@ def plain_text(summary: Summary, *, width: int = 100, blocks: bool = False) -> s
     rows = [[first, *r[1:]] for first, r in zip(firsts, cells.rows)]
     lines = [title_line(summary), ""]
     lines.extend(columns(cells.headers, cells.align, rows, width=width, markers=cells.markers))
-    lines.extend(totals_lines(summary))
-    if cells.notes:
-        lines.append("Notes:")
-        lines.extend(cells.notes)
+    below = totals_lines(summary) + (["Notes:", *cells.notes] if cells.notes else [])
+    for line in below:
+        lines.extend(textwrap.wrap(line, width, subsequent_indent="    ") or [""])
     return "\n".join(lines) + "\n"
 
 
@@ -111,7 +111,9 @@ def columns(headers, aligns, rows, *, width: int = 100, markers=None) -> list[st
     rule = _plain_line(["-" * w for w in widths], widths, aligns)
     lines = [_plain_line(headers, widths, aligns), rule]
     for row, marker in zip(rows, markers):
-        first = row[0] if len(row[0]) <= widths[0] else _fit(_strip(row[0], marker), widths[0], marker)
+        first = row[0]
+        if len(first) > widths[0]:
+            first = _fit(_strip(first, marker), widths[0], marker)
         lines.append(_plain_line([first, *row[1:]], widths, aligns))
     lines.append(rule)
     return lines
