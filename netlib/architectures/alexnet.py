@@ -14,7 +14,10 @@ from keras import layers
 from netlib.layers import LocalResponseNormalization
 from netlib.registry import Option, Reference, register_model
 
+
 class _Conv(NamedTuple):
+    """One convolutional layer of Figure 2 and what follows it."""
+
     block: str
     filters: int
     kernel: int
@@ -52,8 +55,9 @@ def _conv_block(x, conv: _Conv, groups: int):
     x = layers.ReLU(name=f"{conv.block}_relu")(x)
     if conv.lrn:
         # Section 3.3: n=5, k=2, alpha=1e-4, beta=0.75, applied after the ReLU.
-        lrn = LocalResponseNormalization(5, k=2.0, alpha=1e-4, beta=0.75, name=f"{conv.block}_lrn")
-        x = lrn(x)
+        x = LocalResponseNormalization(
+            size=5, k=2.0, alpha=1e-4, beta=0.75, name=f"{conv.block}_lrn"
+        )(x)
     if conv.pool:
         # Section 3.4: overlapping pooling, z=3, s=2.
         x = layers.MaxPooling2D(3, strides=2, name=f"{conv.block}_pool")(x)
