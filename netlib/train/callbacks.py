@@ -23,6 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 import keras
+import numpy as np
 
 from netlib.train import events as ev
 from netlib.train.atomic import save_model_atomic
@@ -45,12 +46,20 @@ def _float(value: Any) -> float:
     try:
         return float(value)
     except (TypeError, ValueError):
-        return float(keras.ops.convert_to_numpy(value))
+        return to_float(value)
 
 
 def current_learning_rate(optimizer) -> float:
     """The rate the optimizer applies at its current step (a schedule is evaluated)."""
-    return _float(keras.ops.convert_to_numpy(optimizer.learning_rate))
+    return to_float(optimizer.learning_rate)
+
+
+def to_float(value) -> float:
+    """A Keras variable or backend scalar as a float. (`keras.ops.convert_to_numpy` on a
+    Keras 3.15 variable warns that its `__array__` lacks `copy`; `.numpy()` does not.)"""
+    if hasattr(value, "numpy"):
+        value = value.numpy()
+    return float(np.asarray(value))
 
 
 class EventReporter(keras.callbacks.Callback):

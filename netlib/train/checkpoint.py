@@ -24,7 +24,6 @@ import random
 from pathlib import Path
 from typing import Any
 
-import keras
 import numpy as np
 
 from netlib.train.atomic import remove_temporaries, write_atomic, write_json_atomic
@@ -36,7 +35,8 @@ FORMAT_VERSION = 1
 
 
 def _arrays(variables) -> dict[str, np.ndarray]:
-    return {f"v{i}": np.asarray(keras.ops.convert_to_numpy(v)) for i, v in enumerate(variables)}
+    # `.numpy()`: keras.ops.convert_to_numpy warns on Keras 3.15 variables (no `copy`).
+    return {f"v{i}": np.asarray(v.numpy()) for i, v in enumerate(variables)}
 
 
 def _optimizer_variables(model) -> list:
@@ -138,7 +138,8 @@ def _assign(prefix: str, variables: list, saved_paths: list[str], arrays) -> Non
 def _learning_rate(optimizer) -> float | None:
     if optimizer is None:
         return None
-    return float(keras.ops.convert_to_numpy(optimizer.learning_rate))
+    value = optimizer.learning_rate
+    return float(np.asarray(value.numpy() if hasattr(value, "numpy") else value))
 
 
 def _python_random_state() -> list:

@@ -250,7 +250,7 @@ class Trainer:
         batches = prepared.batches(part, self.config.batch_size, shuffle=shuffle, seed=self.config.seed)
         if shuffle:
             # The epoch's order follows Keras' epoch index, also when resuming.
-            self.extra_callbacks.insert(0, batches.epoch_callback())
+            self._epoch_callback = batches.epoch_callback()
         if models.multi_output:
             return MultiHeadBatches(batches, models.output_names)
         return batches
@@ -264,6 +264,7 @@ class Trainer:
         if not has_validation and mode == "max":
             watch = keys["accuracy"]
         callbacks: list[keras.callbacks.Callback] = [
+            self._epoch_callback,
             EventReporter(
                 listener.emit,
                 self._stop,
