@@ -46,6 +46,9 @@ class LayerTableModel(QAbstractItemModel):
     def __init__(self, parent=None):
         super().__init__(parent)
         self._blocks: list = []
+        # Display strings, made once per summary: [block][0] is the top row's, [block][i]
+        # the i-th layer's. data() and the column fitting both read them.
+        self._texts: list[list[tuple[str, ...]]] = []
         self._largest = {self.PARAMS: 0, self.MACS: 0}
         self._bold = QFont()
         self._bold.setBold(True)
@@ -54,6 +57,7 @@ class LayerTableModel(QAbstractItemModel):
         """Show `summary` (netlib.inspect.Summary); None empties the table."""
         self.beginResetModel()
         self._blocks = list(summary.blocks()) if summary is not None else []
+        self._texts = [self._block_texts(block) for block in self._blocks]
         self._largest = {
             self.PARAMS: max((b.params for b in self._blocks), default=0),
             self.MACS: max((b.macs for b in self._blocks), default=0),
@@ -63,13 +67,29 @@ class LayerTableModel(QAbstractItemModel):
     def blocks(self) -> list:
         return self._blocks
 
+    def texts(self):
+        """Every display string, row by row (for measuring column widths)."""
+        for block_texts in self._texts:
+            yield from block_texts
+
+    def _block_texts(self, block) -> list[tuple[str, ...]]:
+        columns = range(len(self.COLUMNS))
+        rows = [tuple(self._text(row, False, c) for c in columns) for row in block.rows]
+        if len(block.rows) == 1:
+            return rows  # shown as its one layer
+        return [tuple(self._text(block, True, c) for c in columns), *rows]
+
     # -- the tree ----------------------------------------------------------------------
 
     def index(self, row: int, column: int, parent: Index = QModelIndex()) -> QModelIndex:
-        if not self.hasIndex(row, column, parent):
+        # Bounds checked here rather than with hasIndex(), which calls back into
+        # rowCount() and columnCount(): expanding 800 layers asks for every index.
+        if not 0 <= column < len(self.COLUMNS) or row < 0:
             return QModelIndex()
         if not parent.isValid():
-            return self.createIndex(row, column, _TOP)
+            return self.createIndex(row, column, _TOP) if row < len(self._blocks) else QModelIndex()
+        if parent.internalId() != _TOP or row >= len(self._blocks[parent.row()].rows):
+            return QModelIndex()
         return self.createIndex(row, column, parent.row() + 1)
 
     def parent(self, index: Index = QModelIndex()) -> QModelIndex:  # type: ignore[override]
@@ -113,10 +133,10 @@ class LayerTableModel(QAbstractItemModel):
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
-        item, is_block = self.item(index)
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            return self._text(item, is_block, column)
+            return self._display(index)[column]
+        item, is_block = self.item(index)
         if role == VALUE_ROLE:
             return self._value(item, column)
         if role == Qt.ItemDataRole.TextAlignmentRole and column in self.NUMERIC:
@@ -129,6 +149,13 @@ class LayerTableModel(QAbstractItemModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return _block_tip(item) if is_block else _layer_tip(item)
         return None
+
+    def _display(self, index: Index) -> tuple[str, ...]:
+        block = index.internalId()
+        if block == _TOP:
+            return self._texts[index.row()][0]
+        texts = self._texts[block - 1]
+        return texts[index.row() + (len(texts) - len(self._blocks[block - 1].rows))]
 
     def _value(self, item, column: int):
         if column == self.PARAMS:
@@ -243,12 +270,9 @@ class LayerTableView(QTreeView):
         model = self.table_model
         metrics = QFontMetrics(self.font())
         bold = QFontMetrics(model._bold)
+        rows = list(model.texts())
         for column, title in enumerate(model.COLUMNS):
-            texts = [title]
-            for block_row, block in enumerate(model.blocks()):
-                texts.append(model.data(model.index(block_row, column)))
-                texts.extend(model._text(row, False, column) for row in block.rows)
-            longest = max(texts, key=len)
+            longest = max([title, *(texts[column] for texts in rows)], key=len)
             width = max(metrics.horizontalAdvance(longest), bold.horizontalAdvance(longest))
             indent = self.indentation() + 8 if column == 0 else 0
             self.setColumnWidth(column, min(width + 28 + indent, 360))
