@@ -202,6 +202,11 @@ def pca_basis(
     `max_pixels` pixels, drawn at random (seeded), enter the covariance, so a
     memory-mapped cache of any size costs the same and is never read whole.
     """
+    if not isinstance(images, np.ndarray):
+        raise ValueError(
+            "pca_basis needs a numpy array or memory map of images (N, H, W, 3); for some rows "
+            f"of a cache pass pca_basis(cache.images, indices=rows). Received {type(images).__name__}."
+        )
     if images.ndim != 4 or images.shape[-1] != 3 or images.shape[0] == 0:
         raise ValueError(f"pca_basis needs RGB images of shape (N, H, W, 3); received shape {images.shape}.")
     rows = np.arange(len(images)) if indices is None else np.sort(np.asarray(indices, dtype=np.int64).reshape(-1))

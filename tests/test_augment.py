@@ -89,6 +89,8 @@ def test_pca_basis_recovers_a_known_covariance():
     assert grey[1] < 1e-6 * grey[0]  # grey pixels vary along one direction only
     with pytest.raises(ValueError, match="RGB"):
         pca_basis(np.zeros((2, 4, 4, 1)))
+    with pytest.raises(ValueError, match="indices=rows"):
+        pca_basis(list(images[:2]))
 
 
 def test_pca_jitter_adds_one_colour_per_image_along_the_principal_components():

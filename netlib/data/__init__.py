@@ -6,7 +6,7 @@
     >>> cache = data.build_cache(index.samples, image_size=224)   # decoded once, on disk
     >>> train = data.ImageBatches(cache, indices=cache.rows_for(parts.train), seed=0)
     >>> valid = data.ImageBatches(cache, indices=cache.rows_for(parts.validation), shuffle=False)
-    >>> model.fit(train, validation_data=valid, epochs=10)
+    >>> model.fit(train, validation_data=valid, epochs=10, callbacks=[train.epoch_callback()])
 
 Importing this package costs only numpy and Pillow; :class:`ImageBatches` (a Keras
 PyDataset) imports Keras when it is first used.
