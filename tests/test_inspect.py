@@ -3,6 +3,7 @@ calculation, on real Keras models (ConvLab's, keras.applications', hand-made one
 
 import csv
 import dataclasses
+import functools
 import gc
 import io
 import json
@@ -124,6 +125,14 @@ def test_vgg16_macs_by_hand_and_against_torchvision():
     assert summary.totals.depth == 16
 
 
+@functools.cache
+def _convlab_summary(name, classes=1000, input_size=None, options=()):
+    """A registered model's summary, built once per configuration for this module (a
+    Summary is plain data: it outlives the Keras session the fixture clears)."""
+    return netlib.summarize(netlib.build(name, classes=classes, input_shape=input_size,
+                                         **dict(options)))
+
+
 @pytest.fixture(scope="module")
 def keras_resnet50():
     """Keras' ResNet50 at 224 x 224 with its top, summarised once for this module."""
@@ -145,7 +154,7 @@ def test_resnet50_from_keras_applications(keras_resnet50):
 @pytest.mark.skipif("resnet50" not in netlib.list_models(), reason="ResNet-50 not registered yet")
 def test_convlab_resnet50_has_the_macs_of_keras_resnet50(keras_resnet50):
     """The same convolutions (ConvLab's carry no biases, which cost no MACs)."""
-    ours = netlib.summarize(netlib.build("resnet50"))
+    ours = _convlab_summary("resnet50")
     assert ours.totals.macs == keras_resnet50[0].totals.macs
     assert ours.totals.receptive_field == 483
 
@@ -157,8 +166,7 @@ def test_mobilenet_v2_from_keras_applications():
     assert abs(summary.totals.macs / 300.77e6 - 1) < 0.01
     assert summary.totals.trainable_params == 3_504_872
     if "mobilenet_v2" in netlib.list_models():
-        keras.backend.clear_session()
-        assert netlib.summarize(netlib.build("mobilenet_v2")).totals.macs == summary.totals.macs
+        assert _convlab_summary("mobilenet_v2").totals.macs == summary.totals.macs
 
 
 MAC_REFERENCES = [
@@ -172,9 +180,8 @@ MAC_REFERENCES = [
 @pytest.mark.slow
 @pytest.mark.parametrize("name, ref", MAC_REFERENCES)
 def test_macs_match_the_published_figure(name, ref):
-    model = netlib.build(name, classes=ref.classes, input_shape=ref.input_size,
-                         **dict(ref.options))
-    macs = netlib.summarize(model).totals.macs
+    summary = _convlab_summary(name, ref.classes, ref.input_size, tuple(ref.options.items()))
+    macs = summary.totals.macs
     assert abs(macs / ref.macs - 1) <= ref.macs_tolerance, (macs, ref.macs_source)
 
 
@@ -611,7 +618,7 @@ def test_same_table_on_the_jax_backend():
         "print(keras.backend.backend())\n"
         "print(netlib.summarize(model).to_json(indent=None))\n"
     )
-    env = {**os.environ, "KERAS_BACKEND": "jax", "PYTHONPATH": str(REPO)}
+    env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu", "PYTHONPATH": str(REPO)}
     done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
                           text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr[-2000:]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 import weakref
 from collections.abc import Sequence
 from typing import Any, NamedTuple
@@ -18,8 +19,10 @@ from netlib.inspect.summary import Row, Summary, Totals
 from netlib.inspect.walk import Edge, graph_of, walk
 from netlib.layers import ZeroPadShortcut
 
-# model -> {(input shapes, fingerprint): Summary}; entries go with their model.
+# model -> {(input shapes, fingerprint): Summary}; entries go with their model. The lock
+# lets the app summarise in a worker thread while the GUI thread asks for another table.
 _CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_CACHE_LOCK = threading.Lock()
 
 
 class _Facts(NamedTuple):
@@ -54,16 +57,19 @@ def summarize(
         )
     specs = _input_specs(graph, input_shape)
     key = (tuple(tuple(s.shape) for s in specs), _fingerprint(model))
-    cached = _CACHE.get(model, {})
-    if key not in cached:
-        cached[key] = _Tabulator(model, specs).run()
-        _CACHE[model] = cached
-    return cached[key]
+    with _CACHE_LOCK:
+        found = _CACHE.get(model, {}).get(key)
+    if found is None:
+        found = _Tabulator(model, specs).run()
+        with _CACHE_LOCK:
+            _CACHE.setdefault(model, {})[key] = found
+    return found
 
 
 def clear_cache() -> None:
     """Forget every cached summary (they are also dropped with their model)."""
-    _CACHE.clear()
+    with _CACHE_LOCK:
+        _CACHE.clear()
 
 
 def _fingerprint(model) -> tuple:
