@@ -98,7 +98,7 @@ def evaluate(
     loaded = load_model(folder)
     if loaded.input_size is None:
         raise ValueError("The run's model has no fixed input size; cannot evaluate it.")
-    samples, described = _samples(folder, loaded, data)
+    samples, described, scan_skipped = _samples(folder, loaded, data)
     size = _decode_size(loaded, ten_crop)
     cache = datalib.build_cache(
         samples,
@@ -112,6 +112,7 @@ def evaluate(
         raise ValueError(f"None of the {len(samples)} images could be decoded.")
     probs = _predict(loaded, cache.images, ten_crop, batch_size)
     result = _score(folder, loaded, described, ten_crop, cache, probs, root=_root(folder, data))
+    result.skipped = scan_skipped + result.skipped
     write_json_atomic(folder.file(RunFolder.EVALUATION), result.to_dict())
     return result
 
@@ -125,7 +126,7 @@ def _root(folder: RunFolder, data) -> Path:
     return Path(folder.dataset()["root"])
 
 
-def _samples(folder: RunFolder, loaded: LoadedModel, data) -> tuple[list, str]:
+def _samples(folder: RunFolder, loaded: LoadedModel, data) -> tuple[list, str, list[dict]]:
     if data is None:
         root = Path(folder.dataset()["root"])
         listing = folder.split().get("validation", [])
@@ -134,7 +135,8 @@ def _samples(folder: RunFolder, loaded: LoadedModel, data) -> tuple[list, str]:
                 f"The run {folder.path.name} has no validation images; give a folder to "
                 f"evaluate on (--data FOLDER)."
             )
-        return [datalib.Sample(root / path, int(label)) for path, label in listing], "validation"
+        samples = [datalib.Sample(root / path, int(label)) for path, label in listing]
+        return samples, "validation", []
     index = datalib.scan(data)
     known = {name: i for i, name in enumerate(loaded.classes)}
     unknown = [name for name in index.classes if name not in known]
@@ -146,7 +148,11 @@ def _samples(folder: RunFolder, loaded: LoadedModel, data) -> tuple[list, str]:
     samples = [
         datalib.Sample(s.path, known[index.classes[s.label]]) for s in index.samples
     ]
-    return samples, str(data)
+    skipped = [
+        {"path": _relative(Path(s.path), Path(index.root)), "reason": s.reason, "detail": s.detail}
+        for s in index.skipped
+    ]
+    return samples, str(data), skipped
 
 
 def _decode_size(loaded: LoadedModel, ten_crop: bool) -> tuple[int, int]:

@@ -1,0 +1,94 @@
+"""evaluate: accuracy, per-class figures, the confusion matrix and every mistake, from
+the run folder alone, saved as evaluation.json; and AlexNet's ten-crop test."""
+
+import json
+import math
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from netlib import data
+from netlib.evaluate import EVALUATION_FORMAT, evaluate, load_evaluation
+from netlib.predict import predict
+from netlib.train import Finished, RunFolder, TrainConfig, Trainer
+
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning"
+)
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory) -> RunFolder:
+    """LeNet-5 trained briefly on 400 digits: good, not perfect, so it makes mistakes."""
+    folder = tmp_path_factory.mktemp("digits")
+    for class_dir in sorted(p for p in data.digits_folder().iterdir() if p.is_dir()):
+        (folder / class_dir.name).mkdir()
+        for image in sorted(class_dir.iterdir())[:40]:
+            shutil.copy(image, folder / class_dir.name / image.name)
+    config = TrainConfig.for_model("lenet5", folder, epochs=2)
+    outcome = Trainer(config, runs_dir=tmp_path_factory.mktemp("runs")).fit()
+    assert isinstance(outcome, Finished)
+    return RunFolder(outcome.run_dir)
+
+
+def test_evaluation_of_the_validation_split(run):
+    result = evaluate(run.path)
+    validation = run.split()["validation"]
+    assert result.images == len(validation) == 80 and result.data == "validation"
+    saved = load_evaluation(run.path)
+    assert saved["format"] == EVALUATION_FORMAT
+    assert saved == json.loads(json.dumps(result.to_dict()))
+
+    confusion = np.array(result.confusion_matrix)
+    assert confusion.shape == (10, 10) and confusion.sum() == result.images
+    assert result.top1 == pytest.approx(np.trace(confusion) / result.images)
+    assert result.top1 <= result.top5 <= 1.0
+    assert len(result.misclassified) == result.images - np.trace(confusion)
+    for c, row in enumerate(result.per_class):
+        assert row["support"] == confusion[c].sum()
+        if row["recall"] is not None:
+            assert row["recall"] == pytest.approx(confusion[c, c] / confusion[c].sum())
+        if row["precision"] is not None:
+            assert row["precision"] == pytest.approx(confusion[c, c] / confusion[:, c].sum())
+
+    # Each mistake agrees with predict on the same file, and is really a mistake.
+    assert result.misclassified, "two short epochs should leave some mistakes to check"
+    for mistake in result.misclassified[:5]:
+        assert mistake["true"] != mistake["predicted"] == mistake["top5"][0]["class"]
+        (again,) = predict(run.path, [mistake["path"]], top=5)
+        assert again.top[0][0] == mistake["predicted"]
+        assert again.top[0][1] == pytest.approx(mistake["top5"][0]["probability"], rel=1e-4)
+    confidences = [m["top5"][0]["probability"] for m in result.misclassified]
+    assert confidences == sorted(confidences, reverse=True)
+
+
+def test_ten_crop_and_another_folder(run, tmp_path):
+    crops = evaluate(run.path, ten_crop=True)
+    assert crops.ten_crop and crops.images == 80
+    assert 0.0 <= crops.top1 <= 1.0 and np.array(crops.confusion_matrix).sum() == 80
+
+    # A folder with a subset of the classes, and one broken file, which is skipped.
+    folder = tmp_path / "some"
+    for name in ("3", "7"):
+        (folder / name).mkdir(parents=True)
+        for image in sorted((data.digits_folder() / name).iterdir())[-6:]:
+            shutil.copy(image, folder / name / image.name)
+    (folder / "7" / "broken.png").write_bytes(
+        (data.digits_folder() / "7").iterdir().__next__().read_bytes()[:50]
+    )
+    result = evaluate(run.path, data=folder)
+    assert result.data == str(folder) and result.images + len(result.skipped) == 13
+    supports = {row["class"]: row["support"] for row in result.per_class}
+    assert supports["3"] == 6 and supports["0"] == 0
+
+    (folder / "cat").mkdir()
+    (folder / "cat" / "x.png").write_bytes((folder / "3").iterdir().__next__().read_bytes())
+    with pytest.raises(ValueError, match="classes the model does not know: cat"):
+        evaluate(run.path, data=folder)
+
+
+def test_a_missing_run_is_a_clear_error(tmp_path):
+    with pytest.raises(ValueError, match="No run folder"):
+        evaluate(tmp_path / "nothing")
