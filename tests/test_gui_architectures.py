@@ -121,6 +121,7 @@ def test_families_are_in_paper_order_with_year_and_paper(page):
 def test_an_input_below_the_minimum_is_refused_in_place(qtbot, page):
     size = page.options.field("input_size")
     minimum = netlib.model_info("lenet5").minimum_size()
+    qtbot.waitUntil(page.is_idle, timeout=BUILD_MS)  # the first build has ended
     with qtbot.assertNotEmitted(page.summary_ready, wait=800):
         size.setValue(minimum - 1)
         assert size.property("invalid") is True
