@@ -29,7 +29,6 @@ def _run(capsys, *argv):
 # ----------------------------------------------------------------------------- summary
 
 
-@pytest.mark.skipif("resnet50" not in netlib.list_models(), reason="ResNet-50 not registered yet")
 def test_summary_json_totals_equal_summarize(capsys):
     code, out, _ = _run(capsys, "summary", "resnet50", "--format", "json")
     assert code == 0
@@ -44,7 +43,6 @@ def test_summary_json_totals_equal_summarize(capsys):
     assert first_conv["output_shape"] == [112, 112, 64] and first_conv["block"] == "conv1"
 
 
-@pytest.mark.skipif("resnet50" not in netlib.list_models(), reason="ResNet-50 not registered yet")
 def test_summary_table_of_resnet50_checks_the_reference(capsys):
     """The table a student checks against Table 1 of the paper: stage by stage shapes, the
     totals, and the published counts compared."""
@@ -60,7 +58,6 @@ def test_summary_table_of_resnet50_checks_the_reference(capsys):
     assert "  MACs 3.858 G; He et al. 2015" in out and "within 3%" in out
 
 
-@pytest.mark.skipif("resnet20" not in netlib.list_models(), reason="ResNet-20 not registered yet")
 def test_summary_blocks_markdown_csv_and_options(capsys):
     code, out, _ = _run(capsys, "summary", "resnet20", "--blocks", "--format", "markdown")
     assert code == 0
@@ -74,7 +71,6 @@ def test_summary_blocks_markdown_csv_and_options(capsys):
     assert any("conv3_block1_0_conv" in row for row in rows)  # option B: a projection
 
 
-@pytest.mark.skipif("resnet50" not in netlib.list_models(), reason="ResNet-50 not registered yet")
 def test_summary_bad_option_value_names_the_choices(capsys):
     code, out, err = _run(capsys, "summary", "resnet50", "--set", "shortcut=D")
     assert code == 2 and out == ""
@@ -88,12 +84,10 @@ def test_summary_bad_option_value_names_the_choices(capsys):
 def test_summary_bad_name_and_size_are_refused(capsys):
     code, _, err = _run(capsys, "summary", "resnet05")
     assert code == 2 and "Unknown model 'resnet05'" in err
-    if "lenet5" in netlib.list_models():
-        code, _, err = _run(capsys, "summary", "lenet5", "--input-size", "8")
-        assert code == 2 and "at least 32x32" in err
+    code, _, err = _run(capsys, "summary", "lenet5", "--input-size", "8")
+    assert code == 2 and "at least 32x32" in err
 
 
-@pytest.mark.skipif("lenet5" not in netlib.list_models(), reason="LeNet-5 not registered yet")
 def test_summary_without_a_matching_reference_says_so(capsys):
     code, out, _ = _run(capsys, "summary", "lenet5", "--classes", "7")
     assert code == 0 and "Published counts: none for this configuration" in out
@@ -131,7 +125,6 @@ def test_list_names_every_model(capsys):
         assert f"{info.family}" in out and str(info.year) in out
 
 
-@pytest.mark.skipif("resnet20" not in netlib.list_models(), reason="ResNet-20 not registered yet")
 def test_list_counts_are_summarize_totals_and_are_cached(capsys):
     counts_file().unlink(missing_ok=True)
     code, out, err = _run(capsys, "list", "resnet2*", "--format", "json")
@@ -148,7 +141,6 @@ def test_list_counts_are_summarize_totals_and_are_cached(capsys):
     assert f"{totals.params:,}" in table and "FLOPs = 2 x MACs" in table
 
 
-@pytest.mark.skipif("resnet20" not in netlib.list_models(), reason="ResNet-20 not registered yet")
 def test_list_recounts_a_stale_or_damaged_cache(capsys):
     path = counts_file()
     path.parent.mkdir(parents=True, exist_ok=True)
