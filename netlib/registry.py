@@ -327,13 +327,14 @@ def _resolve_input_shape(
         if len(shape) == 2:
             shape = (*shape, default_c)
     valid = len(shape) == 3 and all(
-        isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in shape
+        isinstance(d, int) and not isinstance(d, bool) for d in shape
     )
-    if not valid:
+    if not valid or shape[2] < 1:
         raise ValueError(
             f"input_shape must be (height, width, channels) with positive integers, "
             f"(height, width) or one integer; received input_shape={input_shape!r}."
         )
+    # The size check comes before positivity so that 0x0 is answered with the minimum.
     minimum = info.minimum_size(options)
     if min(shape[0], shape[1]) < minimum:
         raise ValueError(

@@ -20,8 +20,8 @@ import pytest
 import tensorflow as tf
 
 import netlib
-from netlib.architectures.lenet import C3_TABLE, ConnectionTableConv2D
-from netlib.layers import LocalResponseNormalization
+from netlib.architectures.lenet import C3_TABLE
+from netlib.layers import ConnectionTableConv2D, LocalResponseNormalization
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -6,7 +6,8 @@ Importing this package registers them all; `netlib.predict` and `netlib.train` i
 before loading a model file.
 """
 
+from netlib.layers.connection_table import ConnectionTableConv2D
 from netlib.layers.normalization import LocalResponseNormalization
 from netlib.layers.shortcut import ZeroPadShortcut
 
-__all__ = ["LocalResponseNormalization", "ZeroPadShortcut"]
+__all__ = ["ConnectionTableConv2D", "LocalResponseNormalization", "ZeroPadShortcut"]
