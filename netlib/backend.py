@@ -38,6 +38,7 @@ __all__ = [
     "configure_cluster",
     "cluster_from_environment",
     "distribution_strategy",
+    "adapt_model_to_strategy",
     "is_chief",
     "export_saved_model",
     "export_tflite",
@@ -275,6 +276,75 @@ def distribution_strategy():
     if len(tf.config.list_logical_devices("GPU")) > 1:
         return tf.distribute.MirroredStrategy()
     return None
+
+
+def adapt_model_to_strategy(model, strategy) -> None:
+    """Work around the Keras 3 bugs that stop `fit` under MultiWorkerMirroredStrategy
+    (keras-team/keras#20585, open for Keras 3.7 to 3.15; tests/test_distribute.py fails
+    without this). Other strategies and backends are left alone.
+
+    1. Before its first step, Keras' TensorFlow trainer builds the model from one batch
+       reduced across replicas with `strategy.reduce("MEAN", (x, y))`; that strategy's
+       `reduce` takes one tensor, not a structure ("Attempt to convert a value
+       (PerReplica ...) to a Tensor"). The build needs only shapes and dtypes, so the
+       model is given this worker's first replica's batch instead, with no communication.
+    2. After every step it averages the scalar loss and metrics across workers with
+       `strategy.reduce("MEAN", v, axis=0)`, which fails on a scalar ("Invalid reduction
+       dimension 0 for input with 0 dimensions"); see :func:`_patch_multi_worker_reduce`.
+    """
+    if strategy is None or name() != "tensorflow":
+        return
+    import tensorflow as tf
+
+    if not isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+        return
+    _patch_multi_worker_reduce()
+    from keras import tree
+
+    build = model._maybe_symbolic_build
+
+    def local_value(value):
+        if isinstance(value, tf.distribute.DistributedValues):
+            return strategy.experimental_local_results(value)[0]
+        return value
+
+    def maybe_symbolic_build(iterator=None, data_batch=None):
+        if iterator is not None and data_batch is None:
+            for _, _, batches in iterator:  # as Keras does: the first batch only
+                data_batch = tree.map_structure(local_value, next(batches))
+                break
+        return build(data_batch=data_batch)
+
+    model._maybe_symbolic_build = maybe_symbolic_build
+
+
+@functools.cache
+def _patch_multi_worker_reduce() -> None:
+    """Make Keras' per-step reduction average scalars across workers (axis=None) under
+    MultiWorkerMirroredStrategy; every other case goes to Keras' own function unchanged.
+    The train, test and predict functions look the function up in their module at each
+    call, so replacing the module's attribute is enough."""
+    import tensorflow as tf
+    from keras import tree
+    from keras.src.backend.tensorflow import trainer as keras_tf_trainer
+
+    keras_reduce = keras_tf_trainer.reduce_per_replica
+
+    def reduce_per_replica(values, strategy, reduction):
+        multi_worker = isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
+        if not (multi_worker and reduction in ("auto", "mean")):
+            return keras_reduce(values, strategy, reduction)
+
+        def mean(value):
+            local = value
+            if isinstance(value, tf.distribute.DistributedValues):
+                local = strategy.experimental_local_results(value)[0]
+            axis = None if len(local.shape) == 0 else 0  # Keras: axis=0 always
+            return strategy.reduce("MEAN", value, axis=axis)
+
+        return tree.map_structure(mean, values)
+
+    keras_tf_trainer.reduce_per_replica = reduce_per_replica
 
 
 def is_chief(strategy=None) -> bool:

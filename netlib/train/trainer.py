@@ -75,6 +75,7 @@ class Trainer:
         self.folder: RunFolder | None = None
         self.models: TrainingModels | None = None  # the Keras models, once fit built them
         self._resuming = False
+        self._training = False
         self._stop = threading.Event()
 
     @classmethod
@@ -153,6 +154,7 @@ class Trainer:
                 else None
             )
             compile_for_training(models, config, len(classes), len(train), policy)
+            backend.adapt_model_to_strategy(models.training, strategy)
             initial_epoch = 0
             if resumed is not None:
                 restore_variables(self.folder.resume_dir, models.training, resumed)
@@ -187,6 +189,7 @@ class Trainer:
         if initial_epoch >= config.epochs:
             return self._finished(recorder, f"The run had already completed {initial_epoch} epochs.")
         train.set_epoch(initial_epoch)
+        self._training = True  # from here on, a ValueError is Keras' or TensorFlow's
         models.training.fit(
             train,
             validation_data=validation,
@@ -365,10 +368,11 @@ class Trainer:
         out_of_memory = backend.is_out_of_memory(error)
         if out_of_memory:
             message = _out_of_memory_message(self.config)
-        elif isinstance(error, ValueError):
-            message = str(error)
+        elif isinstance(error, ValueError) and not self._training:
+            message = str(error)  # ours or the data layer's: written for the user
         else:
-            message = f"Training failed: {details}"
+            first_line = details.splitlines()[0] if details else type(error).__name__
+            message = "Training failed: " + _shorten(first_line)
         # Free what the failed run holds (device memory above all) for the next run.
         keras.backend.clear_session()
         gc.collect()
@@ -427,6 +431,10 @@ def _safe_state(folder: RunFolder):
         return None
 
 
+def _shorten(text: str, limit: int = 300) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _out_of_memory_message(config: TrainConfig) -> str:
     smaller = max(1, config.batch_size // 2)
     return (
@@ -457,5 +465,7 @@ def _write_outcome(folder: RunFolder, outcome: ev.Event) -> None:
     try:
         folder.write_status(state, outcome.message, **fields)
         folder.log(outcome.message, "error" if state == "failed" else "info")
+        if isinstance(outcome, ev.Failed):
+            folder.log(outcome.details, "error")
     except OSError:
         pass
