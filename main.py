@@ -2,7 +2,10 @@
 """ConvLab's entry point.
 
     python main.py                       the desktop app
+    python main.py --page NAME           the app, opened on one page (architectures, dataset, ...)
+    python main.py --dataset FOLDER      the app, with FOLDER on the Dataset page
     python main.py --screenshot DIR      render every page of the app to PNGs and exit
+                   [--page NAME]         (or only that page)
     python main.py COMMAND ...           the command line (python main.py --help lists commands)
 """
 

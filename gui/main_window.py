@@ -11,15 +11,15 @@ import os
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QSize, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QPaintEvent
 from PySide6.QtWidgets import (
+    QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
     QProgressBar,
-    QSplitter,
     QStackedWidget,
     QWidget,
 )
@@ -75,23 +75,23 @@ class MainWindow(QMainWindow):
         self.navigation = QListWidget()
         self.navigation.setObjectName("navigation")
         self.navigation.setIconSize(QSize(20, 20))
-        self.navigation.setFixedWidth(150)
+        self.navigation.setFixedWidth(172)
         self.stack = QStackedWidget()
         for page in self.pages:
             item = QListWidgetItem(icons.page_icon(page.key), page.title)
             item.setToolTip(page.summary)
-            item.setSizeHint(QSize(140, 40))
+            item.setSizeHint(QSize(160, 40))
             self.navigation.addItem(item)
             self.stack.addWidget(page)
             page.status_message.connect(self.show_message)
         self.navigation.currentRowChanged.connect(self.stack.setCurrentIndex)
 
-        central = QSplitter(Qt.Orientation.Horizontal)
-        central.setChildrenCollapsible(False)
-        central.setHandleWidth(1)
-        central.addWidget(self.navigation)
-        central.addWidget(self.stack)
-        central.setStretchFactor(1, 1)
+        central = QWidget()
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.navigation)
+        layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
 
     def _build_status_bar(self) -> None:

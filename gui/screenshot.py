@@ -36,6 +36,11 @@ def take_screenshots(window, folder: Path, pages: list[str] | None = None,
     chosen = [window.page(name) for name in pages] if pages else window.pages
     window.resize(*SCREENSHOT_SIZE)
     window.show()
+    # Offscreen, the pointer sits at (0, 0), on the first navigation item, and Qt keeps
+    # painting it hovered; in a picture no pointer is anywhere.
+    window.navigation.setStyleSheet(
+        "QListWidget#navigation::item:hover:!selected { background: transparent; }"
+    )
     wait_until(lambda: window.backend is not None or window.is_idle(), timeout_s, "Keras to load")
     if window.backend is None:
         raise RuntimeError("Keras and the model registry could not be loaded.")

@@ -169,10 +169,11 @@ class ReferenceCheck:
         if self.macs_match is not None:
             source = self.reference.macs_source or self.reference.source
             relative = (self.macs - self.reference.macs) / self.reference.macs
+            offset = f"{relative:+.1%}" if abs(relative) >= 0.0005 else "0.0%"
             within = "within" if self.macs_match else "outside"
             text += (
                 f" {self.macs:,} MACs - {source}: {self.reference.macs:,.0f}, "
-                f"{relative:+.1%} ({within} its ±{self.reference.macs_tolerance:.0%})."
+                f"{offset} ({within} its ±{self.reference.macs_tolerance:.0%})."
             )
         return text
 

@@ -107,8 +107,7 @@ class ArchitecturesPage(Page):
         self.busy_bar.setFixedWidth(110)
         self.busy_bar.setTextVisible(False)
         heading = QHBoxLayout()
-        heading.addWidget(self.title_label)
-        heading.addStretch(1)
+        heading.addWidget(self.title_label, 1)
         heading.addWidget(self.busy_label)
         heading.addWidget(self.busy_bar)
 
@@ -249,7 +248,7 @@ class ArchitecturesPage(Page):
             # A splitter only knows its width once shown: give the list a readable share.
             self._default_sizes = False
             total = sum(self.splitter.sizes()) or self.width()
-            self.splitter.setSizes([380, max(400, total - 380)])
+            self.splitter.setSizes([310, max(400, total - 310)])
             self.left.setSizes([int(self.left.height() * 0.6), int(self.left.height() * 0.4)])
 
     # -- public ------------------------------------------------------------------------------

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from gui.pages.base import Page
@@ -27,11 +26,9 @@ class PlaceholderPage(Page):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(32, 28, 32, 28)
         layout.setSpacing(12)
-        layout.addWidget(heading)
-        layout.addWidget(text)
-        layout.addWidget(note)
+        for label in (heading, text, note):
+            layout.addWidget(label)
         layout.addStretch(1)
-        layout.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
 
 
 # What each page still to come will do: shown on the page and as its navigation tooltip.

@@ -307,7 +307,9 @@ class LayerTableView(QTreeView):
             longest = max([title, *(texts[column] for texts in rows)], key=len)
             width = max(metrics.horizontalAdvance(longest), bold.horizontalAdvance(longest))
             indent = self.indentation() + 8 if column == 0 else 0
-            self.setColumnWidth(column, min(width + 28 + indent, 360))
+            # Long type names (GlobalAveragePooling2D) may be elided: the numbers matter more.
+            limit = 150 if column == 1 else 320
+            self.setColumnWidth(column, min(width + 18 + indent, limit))
 
 
 class TotalsPanel(QWidget):
