@@ -1,0 +1,92 @@
+"""The command line over the training engine: train, evaluate, predict, export, and the
+clear one-line errors for bad input (run in-process, as `python main.py ...` does)."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from netlib import data
+from netlib.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+BUNDLED = REPO / "resources" / "models" / "lenet5_digits.keras"
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning"
+)
+
+
+@pytest.fixture(scope="module")
+def digits(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("digits")
+    for class_dir in sorted(p for p in data.digits_folder().iterdir() if p.is_dir()):
+        (folder / class_dir.name).mkdir()
+        for image in sorted(class_dir.iterdir())[:15]:
+            shutil.copy(image, folder / class_dir.name / image.name)
+    return folder
+
+
+def test_train_then_evaluate_predict_export(digits, tmp_path, capsys):
+    runs = tmp_path / "runs"
+    code = main(["train", str(digits), "--model", "lenet5", "--epochs", "2", "--batch-size", "16",
+                 "--runs", str(runs), "--set", "schedule=cosine", "--set", "activation=relu"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert out.splitlines()[0] == "Device: CPU | Keras backend: tensorflow"
+    assert "epoch 2/2" in out and "Finished 2 epoch(s)" in out
+    (run,) = runs.iterdir()
+    config = json.loads((run / "config.json").read_text())
+    assert (config["batch_size"], config["schedule"]) == (16, "cosine")
+    assert config["model_options"] == {"activation": "relu"}
+
+    assert main(["evaluate", str(run)]) == 0
+    out = capsys.readouterr().out
+    assert "top-1" in out and (run / "evaluation.json").is_file()
+
+    image = next((digits / "5").iterdir())
+    assert main(["predict", str(run), str(image), "--top", "3", "--format", "json"]) == 0
+    (result,) = json.loads(capsys.readouterr().out)
+    assert result["source"] == str(image) and len(result["top"]) == 3
+
+    assert main(["export", str(run), "--format", "keras"]) == 0
+    assert "Exported" in capsys.readouterr().out and (run / "export" / "lenet5.keras").is_file()
+
+    # Resuming a finished run changes nothing; resuming with other settings is refused.
+    assert main(["train", "--resume", str(run)]) == 0
+    assert "already completed 2 epochs" in capsys.readouterr().out
+    assert main(["train", "--resume", str(run), "--lr", "0.1"]) == 2
+    assert "only --epochs may change" in capsys.readouterr().err
+
+
+def test_predict_with_the_bundled_model_marks_bad_files(tmp_path, capsys):
+    good = sorted((data.digits_folder() / "7").iterdir())[-1]
+    bad = tmp_path / "bad.jpg"
+    bad.write_bytes(b"\xff\xd8 not really a jpeg")
+    assert main(["predict", str(BUNDLED), str(good), str(bad)]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith(f"{good}: 7 ")
+    assert lines[1].startswith(f"{bad}: error:")
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["train", "FOLDER", "--model", "resnet05"], "Did you mean"),
+        (["train", "FOLDER", "--model", "lenet5", "--optimizer", "lbfgs"], "'sgd', 'adam', 'adamw'"),
+        (["train", "FOLDER", "--model", "lenet5", "--set", "schedule"], "KEY=VALUE"),
+        (["train", "FOLDER"], "--model NAME"),
+        (["train", "FOLDER", "--model", "lenet5", "--cluster", "a:1,b", "--task-index", "0"], "host:port"),
+        (["train", "FOLDER", "--model", "lenet5", "--cluster", "a:1,b:2"], "go together"),
+        (["train", "FOLDER", "--model", "lenet5", "--cluster", "a:1,b:2", "--task-index", "2"],
+         "between 0 and 1"),
+        (["evaluate", "no/such/run"], "No run folder"),
+        (["export", "no/such/run", "--format", "tflite"], "No run folder"),
+    ],
+)
+def test_bad_input_is_one_clear_line(argv, message, digits, capsys, monkeypatch):
+    monkeypatch.delenv("TF_CONFIG", raising=False)
+    argv = [str(digits) if a == "FOLDER" else a for a in argv]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and message in err and "Traceback" not in err
