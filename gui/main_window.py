@@ -31,7 +31,7 @@ from gui.pages.dataset import DatasetPage
 from gui.pages.placeholder import COMING, PlaceholderPage
 from gui.settings import open_settings, read_str
 from gui.tasks import BackendInfo, load_backend
-from gui.workers import WorkerPool
+from gui.workers import WorkerPool, describe_error
 
 #: Set this variable to have the window print STARTUP_MARKER on its first paint and quit
 #: (benchmarks/startup.py times it). The line names the heavy modules already imported.
@@ -57,6 +57,7 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(icons.app_icon())
         self.setAcceptDrops(True)
         self.backend: BackendInfo | None = None
+        self.backend_error: str | None = None  # why Keras could not be loaded
         self.workers = WorkerPool(self)
         self._painted = False
 
@@ -129,8 +130,8 @@ class MainWindow(QMainWindow):
 
     def is_idle(self) -> bool:
         """Keras has loaded (or failed) and no page has work in progress."""
-        loaded = self.backend is not None or self.backend_label.property("failed")
-        return bool(loaded) and not self.workers.busy and all(p.is_idle() for p in self.pages)
+        loaded = self.backend is not None or self.backend_error is not None
+        return loaded and not self.workers.busy and all(p.is_idle() for p in self.pages)
 
     # -- Keras loads behind the first frame ----------------------------------------------
 
@@ -175,8 +176,8 @@ class MainWindow(QMainWindow):
 
     def _on_backend_error(self, error: Exception) -> None:
         self.loading_bar.hide()
-        self.backend_label.setProperty("failed", True)
-        message = f"Keras could not be loaded: {error}"
+        message = f"Keras could not be loaded: {describe_error(error)}"
+        self.backend_error = message
         self.backend_label.setText("Keras not loaded")
         self.backend_label.setToolTip(getattr(error, "formatted_traceback", message))
         print(getattr(error, "formatted_traceback", message), file=sys.stderr)

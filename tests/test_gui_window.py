@@ -195,3 +195,22 @@ def test_closing_while_keras_loads_exits_cleanly(tmp_path):
     assert "closing while loading: True" in result.stdout
     assert "closed; keras imported: True" in result.stdout
     assert "QThread: Destroyed" not in result.stderr
+
+
+def test_a_broken_keras_install_is_reported_not_hidden(qtbot, tmp_path, monkeypatch):
+    # Fault injection: the loader fails as it would without Keras installed.
+    def broken_install(context):
+        raise ImportError("No module named 'keras'")
+
+    monkeypatch.setattr("gui.main_window.load_backend", broken_install)
+    monkeypatch.setenv("CONVLAB_SETTINGS_DIR", str(tmp_path / "settings"))
+    window = MainWindow()
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(window.backend_failed, timeout=WORK_MS) as failed:
+        window.show()
+    assert failed.args == ["Keras could not be loaded: ImportError: No module named 'keras'"]
+    qtbot.waitUntil(window.is_idle, timeout=WORK_MS)  # nothing waits for Keras forever
+    assert window.backend is None
+    assert window.backend_label.text() == "Keras not loaded"
+    assert "ImportError: No module named 'keras'" in window.backend_label.toolTip()
+    assert not window.loading_bar.isVisible()

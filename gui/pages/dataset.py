@@ -291,9 +291,6 @@ class DatasetPage(Page):
     def drop(self, paths: list[Path]) -> None:
         self.open_folder(paths[0])
 
-    def is_idle(self) -> bool:
-        return self._ready and super().is_idle()
-
     def screenshot_plan(self):
         return [(None, self.use_digits), (self.key, lambda: self.tabs.setCurrentIndex(0))]
 
