@@ -1,4 +1,7 @@
-"""The desktop app's entry point: `python main.py [--screenshot DIR [--page NAME]] [--dataset DIR]`."""
+"""The desktop app's entry point.
+
+    python main.py [--page NAME] [--dataset FOLDER] [--screenshot DIR]
+"""
 
 from __future__ import annotations
 

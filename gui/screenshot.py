@@ -18,7 +18,12 @@ def wait_until(condition: Callable[[], bool], timeout_s: float, what: str) -> No
     loop = QEventLoop()
     timer = QTimer()
     timer.setInterval(50)
-    timer.timeout.connect(lambda: loop.quit() if condition() or time.monotonic() > deadline else None)
+
+    def check() -> None:
+        if condition() or time.monotonic() > deadline:
+            loop.quit()
+
+    timer.timeout.connect(check)
     timer.start()
     if not condition():
         loop.exec()

@@ -38,6 +38,7 @@ def load_backend(context) -> BackendInfo:
     import keras
 
     import netlib
+    from netlib.backend import describe_device
 
     models = tuple(netlib.list_models())
     families = tuple(netlib.list_families())
@@ -49,18 +50,6 @@ def load_backend(context) -> BackendInfo:
         families=families,
         seconds=time.perf_counter() - start,
     )
-
-
-def describe_device() -> str:
-    """"CPU" or "GPU: <name>", from netlib.backend, or from Keras until that lands."""
-    try:
-        from netlib.backend import describe_device as netlib_describe_device
-    except ImportError:
-        import keras
-
-        gpus = [d for d in keras.distribution.list_devices() if d.lower().startswith("gpu")]
-        return f"GPU: {', '.join(gpus)}" if gpus else "CPU"
-    return netlib_describe_device()
 
 
 # -- One network's layer table ---------------------------------------------------------
@@ -153,7 +142,8 @@ class ReferenceCheck:
     def macs_match(self) -> bool | None:
         if self.reference is None or not self.reference.macs:
             return None
-        return abs(self.macs - self.reference.macs) <= self.reference.macs_tolerance * self.reference.macs
+        published = self.reference.macs
+        return abs(self.macs - published) <= self.reference.macs_tolerance * published
 
     def describe(self) -> str:
         """"25,557,032 trainable parameters - torchvision resnet50: 25,557,032, matches." and,

@@ -49,7 +49,9 @@ def test_selecting_a_model_fills_the_table_and_totals_equal_summarize(qtbot, pag
     model = page.table.table_model
     blocks = expected.blocks()
     assert model.rowCount() == len(blocks)
-    top_params = [model.index(r, LayerTableModel.PARAMS).data(VALUE_ROLE) for r in range(len(blocks))]
+    top_params = [
+        model.index(r, LayerTableModel.PARAMS).data(VALUE_ROLE) for r in range(len(blocks))
+    ]
     assert top_params == [b.params for b in blocks]
     assert sum(top_params) == expected.totals.params
     # A block opens onto its layers, in order.
@@ -164,7 +166,8 @@ def test_side_by_side_comparison_of_option_sets(qtbot, page):
     columns = {table.horizontalHeaderItem(c).text(): c for c in range(table.columnCount())}
     for row, entry in enumerate((default, naive)):
         totals = entry.summary.totals
-        assert table.item(row, columns["Parameters"]).data(Qt.ItemDataRole.UserRole) == totals.params
+        value = table.item(row, columns["Parameters"]).data(Qt.ItemDataRole.UserRole)
+        assert value == totals.params
         assert table.item(row, columns["MACs"]).data(Qt.ItemDataRole.UserRole) == totals.macs
         assert table.item(row, columns["Depth"]).text() == str(totals.depth)
         assert table.item(row, columns["Receptive field"]).text() == f"{totals.receptive_field:,}"

@@ -98,7 +98,7 @@ def test_the_digits_sample_is_the_default_on_first_start(qtbot, page):
     )
 
 
-def test_a_dropped_folder_is_scanned_with_its_counts_and_skipped_files(qtbot, window, page, tmp_path):
+def test_a_dropped_folder_is_scanned_with_counts_and_skipped_files(qtbot, window, page, tmp_path):
     folder = _write_folder(tmp_path / "pets")
     window.show_page("architectures")  # the drop switches to the dataset page
     with qtbot.waitSignal(page.scan_finished, timeout=WORK_MS) as scanned:

@@ -19,7 +19,8 @@ from gui.main_window import STARTUP_MARKER, MainWindow
 from gui.pages.placeholder import COMING
 from gui.screenshot import take_screenshots
 from gui.settings import open_settings
-from gui.tasks import DIGITS, describe_device
+from gui.tasks import DIGITS
+from netlib.backend import describe_device
 
 REPO = Path(__file__).resolve().parent.parent
 LOAD_MS = 180_000
@@ -81,7 +82,8 @@ def test_navigation_pages_and_the_backend_in_the_status_bar(window):
         assert window.current_page().key == key
         assert window.stack.currentWidget() is window.page(key)
     runs = window.page("runs")
-    assert COMING["runs"][1] in [label.text() for label in runs.findChildren(type(window.backend_label))]
+    texts = [label.text() for label in runs.findChildren(type(window.backend_label))]
+    assert COMING["runs"][1] in texts
     with pytest.raises(ValueError, match="architectures, dataset, train"):
         window.page("nope")
 
@@ -145,7 +147,7 @@ def test_screenshots_are_rendered_with_real_content(qtbot, window, tmp_path):
         assert len(colours) > 10  # not a blank frame
 
 
-def test_closing_while_workers_run_stops_them_and_exits_cleanly(qtbot, tmp_path, monkeypatch, capfd):
+def test_closing_while_workers_run_stops_them_cleanly(qtbot, tmp_path, monkeypatch, capfd):
     _fresh_settings(monkeypatch, tmp_path / "settings")
     window = _open(qtbot, add=False)
     architectures, dataset = window.page("architectures"), window.page("dataset")

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from gui.pages.base import Page
 from gui.settings import read_int, read_json, read_str, write_json
-from gui.tasks import BackendInfo, ModelConfig, ModelSummary, check_reference, summarize_model
+from gui.tasks import BackendInfo, ModelSummary, check_reference, summarize_model
 from gui.widgets.comparison import ComparisonPanel
 from gui.widgets.layer_table import LayerTableView, TotalsPanel
 from gui.widgets.model_picker import ModelPicker

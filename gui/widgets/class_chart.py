@@ -52,8 +52,8 @@ class ClassChart(pg.PlotWidget):
         step = max(1, len(names) // 30)
         plot.getAxis("left").setTicks([[(i, names[i]) for i in positions[::step]]])
         largest = max(values, default=0)
-        for position, value in zip(positions, values):
-            if len(names) <= 30:
+        if len(names) <= 30:  # a count beside each bar while there is room for it
+            for position, value in enumerate(values):
                 label = pg.TextItem(f"{value:,}", color=(60, 60, 60), anchor=(0, 0.5))
                 label.setPos(value, position)
                 plot.addItem(label)

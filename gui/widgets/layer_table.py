@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from gui import formatting
 
 Index = QModelIndex | QPersistentModelIndex
+_ROOT = QModelIndex()  # the invisible root, as a default argument
 
 # Where a block row's children are: block rows have internal id 0, a layer row has the
 # id (its block's row + 1), so parent() needs no Python object behind the index.
@@ -118,7 +119,7 @@ class LayerTableModel(QAbstractItemModel):
 
     # -- the tree ----------------------------------------------------------------------
 
-    def index(self, row: int, column: int, parent: Index = QModelIndex()) -> QModelIndex:
+    def index(self, row: int, column: int, parent: Index = _ROOT) -> QModelIndex:
         # Bounds checked here rather than with hasIndex(), which calls back into
         # rowCount() and columnCount(): expanding 800 layers asks for every index.
         if not 0 <= column < len(self.COLUMNS) or row < 0:
@@ -129,19 +130,19 @@ class LayerTableModel(QAbstractItemModel):
             return QModelIndex()
         return self.createIndex(row, column, parent.row() + 1)
 
-    def parent(self, index: Index = QModelIndex()) -> QModelIndex:  # type: ignore[override]
+    def parent(self, index: Index = _ROOT) -> QModelIndex:  # type: ignore[override]
         if not index.isValid() or index.internalId() == _TOP:
             return QModelIndex()
         return self.createIndex(index.internalId() - 1, 0, _TOP)
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:
+    def rowCount(self, parent: Index = _ROOT) -> int:
         if not parent.isValid():
             return len(self._lines)
         if parent.internalId() == _TOP and parent.column() == 0:
             return len(self._lines[parent.row()]) - 1
         return 0
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:
+    def columnCount(self, parent: Index = _ROOT) -> int:
         return len(self.COLUMNS)
 
     def headerData(self, section: int, orientation, role: int = Qt.ItemDataRole.DisplayRole):
