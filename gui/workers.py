@@ -5,13 +5,16 @@ Qt; it runs in a :class:`Worker`'s own thread and receives a :class:`JobContext`
 which it reports progress and learns that it should stop (cooperative cancel). The
 worker's signals are delivered on the GUI thread, so slots may touch widgets.
 
-    def count_files(folder, context):          # no Qt in here
-        for i, path in enumerate(paths):
+    def count_bytes(paths, context):           # no Qt in here
+        total = 0
+        for done, path in enumerate(paths, 1):
             context.check()                    # raises Cancelled once cancel() was asked
-            context.report((i, len(paths)))
-        return len(paths)
+            total += path.stat().st_size
+            context.report((done, len(paths)))
+        return total
 
-    worker = pool.start(count_files, folder, on_result=label.setNum, on_progress=bar.show)
+    worker = pool.start(count_bytes, paths, on_result=label.setNum,
+                        on_progress=lambda p: bar.setValue(p[0]))
     worker.cancel()                            # the job stops at its next check()
 
 A :class:`WorkerPool` keeps its workers alive until they end and stops them all on close
