@@ -167,24 +167,15 @@ def test_mobilenet_v2_from_keras_applications():
     assert _convlab_summary("mobilenet_v2").totals.macs == summary.totals.macs
 
 
-MAC_REFERENCES = [
-    pytest.param(name, ref, id=f"{name}-{i}")
-    for name in netlib.list_models()
-    for i, ref in enumerate(netlib.model_info(name).references)
-    if ref.macs
-]
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("name, ref", MAC_REFERENCES)
-def test_macs_match_the_published_figure(name, ref):
-    summary = _convlab_summary(name, ref.classes, ref.input_size, tuple(ref.options.items()))
-    macs = summary.totals.macs
-    assert abs(macs / ref.macs - 1) <= ref.macs_tolerance, (macs, ref.macs_source)
-
-
 def test_the_headline_networks_state_their_macs():
-    stated = {p.values[0] for p in MAC_REFERENCES}
+    """tests/test_models.py checks every reference's MACs on the model it builds anyway
+    (one full-size build per model); here: the figures the issue names are all stated."""
+    stated = {
+        name
+        for name in netlib.list_models()
+        for ref in netlib.model_info(name).references
+        if ref.macs
+    }
     headline = {"vgg16", "resnet18", "resnet34", "resnet50", "mobilenet", "mobilenet_v2",
                 "efficientnet_b0", "googlenet"}
     assert headline - stated == set()

@@ -1,6 +1,7 @@
 """Every registered model, tested the moment it is registered: it builds at the paper's
 input size and at its smallest, matches every published parameter count it declares
-exactly, and refuses inputs that are too small with a message that states the minimum."""
+exactly (and its published multiply-accumulates within the stated tolerance), and refuses
+inputs that are too small with a message that states the minimum."""
 
 import keras
 import pytest
@@ -55,10 +56,11 @@ def test_builds_at_the_papers_size_and_matches_every_reference(name):
 
     assert info.references, "every model states a published parameter count"
     for ref in info.references:
-        counted = _count(
-            model_for(ref.classes, ref.input_size, dict(ref.options)), ref.trainable_only
-        )
-        assert counted == ref.params, ref.source
+        configured = model_for(ref.classes, ref.input_size, dict(ref.options))
+        assert _count(configured, ref.trainable_only) == ref.params, ref.source
+        if ref.macs:
+            macs = netlib.summarize(configured).totals.macs
+            assert abs(macs / ref.macs - 1) <= ref.macs_tolerance, (macs, ref.macs_source)
         if ref.options or ref.classes != 1000 or ref.input_size:
             built.pop((ref.classes, ref.input_size, tuple(sorted(ref.options.items()))))
 
