@@ -60,10 +60,13 @@ def _drop(window, path: Path) -> tuple[bool, QDropEvent]:
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(path))])
     centre = QPointF(window.width() / 2, window.height() / 2)
-    enter = QDragEnterEvent(
-        centre, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-        Qt.KeyboardModifier.NoModifier,
+    arguments = (
+        Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
     )
+    try:  # PySide6 6.12 takes a QPointF (its QPoint form is deprecated); 6.11 a QPoint
+        enter = QDragEnterEvent(centre, *arguments)
+    except TypeError:
+        enter = QDragEnterEvent(centre.toPoint(), *arguments)
     QApplication.sendEvent(window, enter)
     drop = QDropEvent(
         centre, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
