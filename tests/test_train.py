@@ -383,3 +383,18 @@ def test_googlenet_aux_heads_train_with_the_papers_weights(tmp_path):
     )
     assert math.isclose(logs["loss"], total, rel_tol=1e-4)
     assert len(models.inference.outputs) == 1
+
+
+def test_mixed_precision_path_runs_on_the_cpu(config, tmp_path):
+    # "auto" turns float16 on only on a GPU (none here); forcing it runs the GPU path's
+    # code on the CPU: float16 layers, float32 softmax, dynamic loss scaling, resumable.
+    received = []
+    trainer = Trainer(config.replace(epochs=1, mixed_precision="float16"), runs_dir=tmp_path)
+    outcome = trainer.fit(received.append)
+    assert isinstance(outcome, Finished), getattr(outcome, "details", outcome)
+    assert next(e for e in received if isinstance(e, RunStarted)).mixed_precision
+    assert type(trainer.models.training.optimizer).__name__ == "LossScaleOptimizer"
+    assert trainer.models.inference.outputs[0].dtype == "float32"
+    state = json.loads((outcome.run_dir / "resume" / "state.json").read_text())
+    assert any("loss_scale" in name or "step_counter" in name for name in state["optimizer_variables"])
+    assert isinstance(Trainer.resume(outcome.run_dir, epochs=2).fit(), Finished)

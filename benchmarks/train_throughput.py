@@ -1,0 +1,246 @@
+#!/usr/bin/env python3
+"""Training images per second: ConvLab's networks against keras.applications, and the
+input pipeline against data that costs nothing.
+
+Architectures (default mode), in the same run, same batch, precision and backend:
+
+    resnet50      vs keras.applications.ResNet50     (ConvLab's use_bias=True, as Keras)
+    mobilenet_v2  vs keras.applications.MobileNetV2
+    vgg16         vs keras.applications.VGG16
+
+Both models get the same synthetic float32 batch and are trained with `fit` (SGD,
+sparse cross-entropy); each timed window is one epoch of `--steps` steps, after
+`--warmup` untimed windows (tracing, compilation, allocation); the figure is the median
+of `--windows` windows. Ratio = ConvLab / Keras; target >= 1.0 on the CPU and a GPU.
+
+Input pipeline (`--from-folder [FOLDER]`): a real folder (default: generated shapes)
+goes through the trainer's own path, netlib.data's scan -> memory-mapped cache ->
+ImageBatches -> the training model (uint8 in, preprocessing inside), against the same
+model fed one pre-made uint8 batch from memory. Ratio = folder / memory; target >= 0.95
+(the pipeline never starves the device).
+
+    python benchmarks/train_throughput.py [--models resnet50,vgg16] [--batch 8]
+                                          [--size 96] [--precision mixed]
+    python benchmarks/train_throughput.py --from-folder [FOLDER] [--models lenet5]
+    KERAS_BACKEND=jax python benchmarks/train_throughput.py ...
+
+Defaults follow the device: on a CPU, batch 8 at 96x96 (a full ResNet-50 step at 224 takes
+seconds on two cores); on a GPU, batch 64 at 224x224. Timings on a shared machine move
+with its load: compare ratios taken in the same run only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import numpy as np  # noqa: E402
+
+CLASSES = 10
+# ConvLab name -> (keras.applications class name, ConvLab options that match Keras' model)
+PAIRS = {
+    "resnet50": ("ResNet50", {"use_bias": True}),
+    "mobilenet_v2": ("MobileNetV2", {}),
+    "vgg16": ("VGG16", {}),
+}
+
+
+def window_timer():
+    """A Keras callback that records the wall time of each epoch (one timed window),
+    synchronised with the device by reading the loss at the window's end."""
+    import keras
+
+    class WindowTimer(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.seconds = []
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self._start = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            float((logs or {}).get("loss", 0.0))
+            self.seconds.append(time.perf_counter() - self._start)
+
+    return WindowTimer()
+
+
+def images_per_second(model, data, batch: int, steps: int, warmup: int, windows: int) -> float:
+    """Median training images per second over `windows` epochs of `steps` steps."""
+    timer = window_timer()
+    if isinstance(data, tuple):
+        x, y = data
+        model.fit(x, y, batch_size=batch, epochs=warmup + windows, verbose=0,
+                  callbacks=[timer], shuffle=False)
+    else:
+        model.fit(data, epochs=warmup + windows, verbose=0, callbacks=[timer])
+    timed = timer.seconds[warmup:]
+    return batch * steps / statistics.median(timed)
+
+
+def compile_for_benchmark(model):
+    import keras
+
+    model.compile(
+        optimizer=keras.optimizers.SGD(0.01, momentum=0.9),
+        loss=keras.losses.SparseCategoricalCrossentropy(),
+    )
+    return model
+
+
+def set_precision(precision: str) -> None:
+    import keras
+
+    keras.config.set_dtype_policy("mixed_float16" if precision == "mixed" else "float32")
+
+
+# ------------------------------------------------------------------ architectures
+
+
+def compare_architectures(args) -> None:
+    import keras
+
+    import netlib
+
+    size, batch = args.size, args.batch
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-1, 1, (batch * args.steps, size, size, 3)).astype("float32")
+    y = rng.integers(0, CLASSES, batch * args.steps).astype("int32")
+    print(f"{'model':14} {'ConvLab img/s':>14} {'Keras img/s':>12} {'ratio':>6}")
+    for name in args.models:
+        if name not in PAIRS or PAIRS[name][0] is None:
+            raise SystemExit(
+                f"No keras.applications counterpart for {name!r}; choose from "
+                f"{', '.join(k for k, v in PAIRS.items() if v[0])}."
+            )
+        application, options = PAIRS[name]
+        set_precision(args.precision)
+        ours = compile_for_benchmark(
+            netlib.build(name, input_shape=(size, size, 3), classes=CLASSES, **options)
+        )
+        theirs = compile_for_benchmark(
+            getattr(keras.applications, application)(
+                weights=None, input_shape=(size, size, 3), classes=CLASSES
+            )
+        )
+        if ours.count_params() != theirs.count_params():
+            print(f"  note: {name} has {ours.count_params():,} parameters, "
+                  f"{application} {theirs.count_params():,}")
+        # Alternate the two models' windows so that a change of machine load hits both.
+        rates = {"ours": [], "theirs": []}
+        for _ in range(args.rounds):
+            for key, model in (("ours", ours), ("theirs", theirs)):
+                rates[key].append(
+                    images_per_second(model, (x, y), batch, args.steps, args.warmup, args.windows)
+                )
+        mine, keras_rate = statistics.median(rates["ours"]), statistics.median(rates["theirs"])
+        print(f"{name:14} {mine:14.1f} {keras_rate:12.1f} {mine / keras_rate:6.2f}")
+        keras.backend.clear_session()
+
+
+# ------------------------------------------------------------------ input pipeline
+
+
+def compare_pipeline(args) -> None:
+    import keras
+
+    from netlib import data
+    from netlib.train import TrainConfig
+    from netlib.train.dataset import prepare_data
+    from netlib.train.model import build_models, compile_for_training
+
+    name = args.models[0]
+    folder = args.from_folder
+    with tempfile.TemporaryDirectory() as scratch:
+        if folder == "shapes":
+            count = args.batch * args.steps
+            per_class = -(-count // 4)
+            folder = data.make_shapes(Path(scratch) / "shapes", per_class=per_class,
+                                      size=args.size, seed=0)
+        config = TrainConfig.for_model(
+            name, folder, image_size=args.size, batch_size=args.batch, validation=0.0,
+            color_mode="rgb", mixed_precision="float16" if args.precision == "mixed" else "off",
+        )
+        prepared = prepare_data(config)
+        train = prepared.batches("train", args.batch, shuffle=True)
+        steps = len(train)
+        models = build_models(config, len(prepared.classes), prepared.statistics)
+        compile_for_training(models, config, len(prepared.classes), steps)
+        images, labels = train[0]
+        batch = len(labels)
+
+        class Memory(keras.utils.PyDataset):
+            """The same number of steps, every one the same in-memory batch."""
+
+            def __len__(self):
+                return steps
+
+            def __getitem__(self, index):
+                return images, labels
+
+        print(f"{name}: {prepared.count('train')} images of {args.size}x{args.size} from "
+              f"{prepared.root}, batch {batch}, {steps} steps per window")
+        rates = {"folder": [], "memory": []}
+        for _ in range(args.rounds):
+            rates["folder"].append(images_per_second(models.training, train, batch, steps,
+                                                     args.warmup, args.windows))
+            rates["memory"].append(images_per_second(models.training, Memory(), batch, steps,
+                                                     args.warmup, args.windows))
+        from_folder = statistics.median(rates["folder"])
+        from_memory = statistics.median(rates["memory"])
+        print(f"{'folder img/s':>14} {'memory img/s':>13} {'ratio':>6}")
+        print(f"{from_folder:14.1f} {from_memory:13.1f} {from_folder / from_memory:6.2f}")
+
+
+# ------------------------------------------------------------------ main
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--models", default=None,
+                        help="comma-separated (default: resnet50,mobilenet_v2,vgg16; "
+                        "with --from-folder: resnet20 on a CPU, resnet50 on a GPU)")
+    parser.add_argument("--batch", type=int, default=None)
+    parser.add_argument("--size", type=int, default=None)
+    parser.add_argument("--steps", type=int, default=None, help="steps per timed window")
+    parser.add_argument("--windows", type=int, default=5, help="timed windows (median)")
+    parser.add_argument("--warmup", type=int, default=1, help="untimed windows first")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="alternate the two sides this many times (median over rounds)")
+    parser.add_argument("--precision", choices=("float32", "mixed"), default="float32")
+    parser.add_argument("--from-folder", nargs="?", const="shapes", default=None,
+                        metavar="FOLDER", help="time the input pipeline (default folder: "
+                        "generated shapes)")
+    args = parser.parse_args(argv)
+
+    from netlib import backend
+
+    device = backend.describe_device()
+    gpu = device != "CPU"
+    args.batch = args.batch or (64 if gpu else (32 if args.from_folder else 8))
+    args.size = args.size or (224 if gpu else (32 if args.from_folder else 96))
+    args.steps = args.steps or (20 if gpu else 4)
+    default_models = (
+        ("resnet50" if gpu else "resnet20") if args.from_folder else "resnet50,mobilenet_v2,vgg16"
+    )
+    args.models = (args.models or default_models).split(",")
+    print(f"Device: {device} | Keras backend: {backend.name()} | batch {args.batch}, "
+          f"{args.size}x{args.size}, {args.precision}, median of {args.windows} windows "
+          f"of {args.steps} steps after {args.warmup} warm-up")
+    if args.from_folder:
+        compare_pipeline(args)
+    else:
+        compare_architectures(args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
