@@ -31,7 +31,3 @@ Running work in the background
     when only the newest request matters (a click supersedes the previous one).
     Closing the window cancels every page's workers and waits for them.
 """
-
-from gui import _pyside_guard
-
-_pyside_guard.install()  # PySide6 6.12.0 runs down None's and True's counts: see there
