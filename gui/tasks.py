@@ -35,10 +35,10 @@ class BackendInfo:
 def load_backend(context) -> BackendInfo:
     """Import Keras and every architecture module (seconds), then list the registry."""
     start = time.perf_counter()
-    import keras
+    from netlib.backend import describe_device, import_keras_quietly
 
+    keras = import_keras_quietly()
     import netlib
-    from netlib.backend import describe_device
 
     models = tuple(netlib.list_models())
     families = tuple(netlib.list_families())

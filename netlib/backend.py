@@ -15,7 +15,8 @@ importing its backend lazily so that asking about the JAX backend never starts T
 - distribution, TensorFlow only: :func:`configure_cluster` (TF_CONFIG for
   ``train --cluster``) and :func:`distribution_strategy` (``MultiWorkerMirroredStrategy``
   across machines, ``MirroredStrategy`` over several local GPUs);
-- export, TensorFlow only: :func:`export_saved_model`, :func:`export_tflite`.
+- export, TensorFlow only: :func:`export_saved_model`, :func:`export_tflite`;
+- start-up: :func:`import_keras_quietly` (TensorFlow's C++ import chatter filtered).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ __all__ = [
     "is_chief",
     "export_saved_model",
     "export_tflite",
+    "import_keras_quietly",
 ]
 
 _HOST_PORT = re.compile(r"^[A-Za-z0-9_.\-\[\]:]+:\d{1,5}$")
@@ -376,3 +378,50 @@ def export_tflite(model, path: str | os.PathLike) -> None:
     """Write `model` as a TensorFlow Lite (LiteRT) flatbuffer; `path` ends in `.tflite`."""
     _require_tensorflow("TFLite")
     model.export(str(path), format="litert", verbose=False)
+
+
+# --------------------------------------------------------------------------- start-up
+
+# What TensorFlow's C++ runtime writes to the process's stderr while it is imported and
+# looks for GPUs on a machine without CUDA (partly before TF_CPP_MIN_LOG_LEVEL is read):
+# noise to every user, an "error" line included.
+_IMPORT_NOISE = (
+    "All log messages before absl::InitializeLog() is called are written to STDERR",
+    "cudart_stub.cc",
+    "cpu_feature_guard.cc",
+    "To enable the following instructions:",
+    "failed call to cuInit",
+)
+
+
+def import_keras_quietly():
+    """Import Keras (and so its backend) with the backend's start-up chatter filtered out.
+
+    TensorFlow writes those lines to file descriptor 2 from C++, where Python's
+    sys.stderr cannot intercept them, so fd 2 points at a temporary file during the
+    import and the first device search; afterwards everything it caught except the known noise is written to the real
+    stderr (a genuine warning or error still reaches the user). Entry points call this
+    once (the CLI, the app's background loader); the library itself never does.
+    """
+    import sys
+    import tempfile
+
+    if "keras" in sys.modules:
+        return sys.modules["keras"]
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as caught:
+        os.dup2(caught.fileno(), 2)
+        try:
+            import keras
+
+            gpu_names()  # the device search is where TensorFlow reports a missing driver
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            caught.seek(0)
+            for line in caught.read().decode(errors="replace").splitlines(keepends=True):
+                if not any(noise in line for noise in _IMPORT_NOISE):
+                    sys.stderr.write(line)
+            sys.stderr.flush()
+    return keras

@@ -2,7 +2,8 @@
 
 Each module below adds its sub-commands with `add_commands(subparsers)` and sets
 `run=function(args) -> int` on each. Modules import Keras only inside those functions,
-so that `--help` answers at once.
+so that `--help` answers at once. Keras is imported here first, with TensorFlow's start-up
+chatter filtered, unless a command says `needs_keras=False`.
 """
 
 from __future__ import annotations
@@ -39,6 +40,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
+        if getattr(args, "needs_keras", True):
+            from netlib.backend import import_keras_quietly
+
+            import_keras_quietly()
         return int(args.run(args) or 0)
     except ValueError as error:
         # Bad names, options and sizes are the user's to fix: one clear line, no traceback.

@@ -25,7 +25,7 @@ def add_commands(commands) -> None:
         action="store_false",
         help="check file extensions only, without opening each image's header",
     )
-    scan.set_defaults(run=run_scan)
+    scan.set_defaults(run=run_scan, needs_keras=False)
 
 
 def run_scan(args: argparse.Namespace) -> int:
