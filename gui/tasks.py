@@ -171,20 +171,14 @@ class ReferenceCheck:
 def check_reference(info, config: ModelConfig, totals) -> ReferenceCheck:
     """Compare with the registry's Reference whose options, classes and input size are
     those of `config` (an unset input size in a Reference is the paper's own)."""
-    resolved = info.resolve_options(config.option_dict)
-    for reference in info.references:
-        size = reference.input_size or info.input_shape[0]
-        if (
-            reference.classes == config.classes
-            and size == config.input_size
-            and info.resolve_options(reference.options) == resolved
-        ):
-            return ReferenceCheck(
-                _count(totals, reference.trainable_only),
-                reference.trainable_only,
-                reference,
-                int(totals.macs),
-            )
+    reference = info.reference_for(config.option_dict, config.classes, config.input_size)
+    if reference is not None:
+        return ReferenceCheck(
+            _count(totals, reference.trainable_only),
+            reference.trainable_only,
+            reference,
+            int(totals.macs),
+        )
     trainable_only = bool(info.references) and all(r.trainable_only for r in info.references)
     return ReferenceCheck(_count(totals, trainable_only), trainable_only, None, int(totals.macs))
 

@@ -167,6 +167,22 @@ class ModelInfo:
             resolved[key] = self.option(key).validate(value, self.name)
         return resolved
 
+    def reference_for(
+        self, options: Mapping[str, Any], classes: int, input_size: int | None = None
+    ) -> Reference | None:
+        """The published figure for exactly this configuration (options after defaults,
+        classes, input size; None means the paper's size), or None if there is none."""
+        used = self.resolve_options(options)
+        size = input_size or self.input_shape[0]
+        for ref in self.references:
+            if (
+                ref.classes == classes
+                and (ref.input_size or self.input_shape[0]) == size
+                and self.resolve_options(ref.options) == used
+            ):
+                return ref
+        return None
+
     def minimum_size(self, options: Mapping[str, Any] | None = None) -> int:
         """The smallest input height/width the network accepts with these options."""
         if callable(self.min_input_size):

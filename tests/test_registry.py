@@ -71,3 +71,13 @@ def test_model_info_carries_paper_and_options():
     assert info.input_shape == (224, 224, 3)
     assert info.option("shortcut").choices == ("A", "B", "C")
     assert info.reference.params == 25_557_032
+
+
+def test_reference_for_matches_options_classes_and_size_exactly():
+    info = netlib.model_info("resnet50")
+    assert info.reference_for({}, 1000).params == 25_557_032
+    assert info.reference_for({"shortcut": "B"}, 1000, 224).params == 25_557_032  # defaults
+    assert info.reference_for({"use_bias": True}, 1000).params == 25_636_712
+    assert info.reference_for({}, 10) is None
+    assert info.reference_for({}, 1000, 160) is None
+    assert netlib.model_info("lenet5").reference_for({}, 10).params == 61_706

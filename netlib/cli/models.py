@@ -110,22 +110,10 @@ def parse_options(info, pairs: list[str]) -> dict:
     return options
 
 
-def matching_reference(info, options: dict, classes: int, input_size: int | None):
-    """The registry's reference for exactly this configuration, or None."""
-    used = info.resolve_options(options)
-    size = input_size or info.input_shape[0]
-    for ref in info.references:
-        ref_size = ref.input_size or info.input_shape[0]
-        if (info.resolve_options(ref.options) == used and ref.classes == classes
-                and ref_size == size):
-            return ref
-    return None
-
-
 def reference_checks(info, summary, options: dict, classes: int, input_size) -> list[str]:
     """Our counts against the published ones for exactly this configuration, one check
     a line ([] when the registry has no figure for it)."""
-    ref = matching_reference(info, options, classes, input_size)
+    ref = info.reference_for(options, classes, input_size)
     if ref is None:
         return []
     totals = summary.totals
