@@ -282,7 +282,8 @@ def distribution_strategy():
 
 def adapt_model_to_strategy(model, strategy) -> None:
     """Work around the Keras 3 bugs that stop `fit` under MultiWorkerMirroredStrategy
-    (keras-team/keras#20585, open for Keras 3.7 to 3.15; tests/test_distribute.py fails
+    (the scalar-reduction one is reported as tensorflow/tensorflow#72388; both are present in
+    Keras 3.15 with TensorFlow 2.21, and tests/test_distribute.py fails
     without this). Other strategies and backends are left alone.
 
     1. Before its first step, Keras' TensorFlow trainer builds the model from one batch
