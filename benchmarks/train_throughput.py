@@ -86,6 +86,18 @@ def images_per_second(model, data, batch: int, steps: int, warmup: int, windows:
     return batch * steps / statistics.median(timed)
 
 
+def _alternating(keys: list[str], rounds: int) -> list[list[str]]:
+    """A, B, then B, A, ...: each side goes first as often as the other, so that a drift
+    in the machine's load (or a warm cache) favours neither."""
+    return [keys if r % 2 == 0 else keys[::-1] for r in range(rounds)]
+
+
+def _print_rounds(rates: dict[str, list[float]]) -> None:
+    """Each round's figure, so that the spread (machine load) is visible beside the median."""
+    spread = ", ".join(f"{k} {' '.join(f'{v:.1f}' for v in r)}" for k, r in rates.items())
+    print(f"  rounds (img/s): {spread}")
+
+
 def compile_for_benchmark(model):
     import keras
 
@@ -134,13 +146,13 @@ def compare_architectures(args) -> None:
         if ours.count_params() != theirs.count_params():
             print(f"  note: {name} has {ours.count_params():,} parameters, "
                   f"{application} {theirs.count_params():,}")
-        # Alternate the two models' windows so that a change of machine load hits both.
+        models = {"ours": ours, "theirs": theirs}
         rates = {"ours": [], "theirs": []}
-        for _ in range(args.rounds):
-            for key, model in (("ours", ours), ("theirs", theirs)):
-                rates[key].append(
-                    images_per_second(model, (x, y), batch, args.steps, args.warmup, args.windows)
-                )
+        for order in _alternating(list(models), args.rounds):
+            for key in order:
+                rates[key].append(images_per_second(models[key], (x, y), batch, args.steps,
+                                                    args.warmup, args.windows))
+        _print_rounds(rates)
         mine, keras_rate = statistics.median(rates["ours"]), statistics.median(rates["theirs"])
         print(f"{name:14} {mine:14.1f} {keras_rate:12.1f} {mine / keras_rate:6.2f}")
         keras.backend.clear_session()
@@ -188,12 +200,13 @@ def compare_pipeline(args) -> None:
 
         print(f"{name}: {prepared.count('train')} images of {args.size}x{args.size} from "
               f"{prepared.root}, batch {batch}, {steps} steps per window")
+        sources = {"folder": train, "memory": Memory()}
         rates = {"folder": [], "memory": []}
-        for _ in range(args.rounds):
-            rates["folder"].append(images_per_second(models.training, train, batch, steps,
-                                                     args.warmup, args.windows))
-            rates["memory"].append(images_per_second(models.training, Memory(), batch, steps,
-                                                     args.warmup, args.windows))
+        for order in _alternating(list(sources), args.rounds):
+            for key in order:
+                rates[key].append(images_per_second(models.training, sources[key], batch,
+                                                    steps, args.warmup, args.windows))
+        _print_rounds(rates)
         from_folder = statistics.median(rates["folder"])
         from_memory = statistics.median(rates["memory"])
         print(f"{'folder img/s':>14} {'memory img/s':>13} {'ratio':>6}")
@@ -213,7 +226,7 @@ def main(argv=None) -> int:
     parser.add_argument("--steps", type=int, default=None, help="steps per timed window")
     parser.add_argument("--windows", type=int, default=5, help="timed windows (median)")
     parser.add_argument("--warmup", type=int, default=1, help="untimed windows first")
-    parser.add_argument("--rounds", type=int, default=1,
+    parser.add_argument("--rounds", type=int, default=2,
                         help="alternate the two sides this many times (median over rounds)")
     parser.add_argument("--precision", choices=("float32", "mixed"), default="float32")
     parser.add_argument("--from-folder", nargs="?", const="shapes", default=None,
