@@ -12,6 +12,7 @@ importing its backend lazily so that asking about the JAX backend never starts T
 - out-of-memory errors: :func:`is_out_of_memory`, and :func:`out_of_memory_error`, which
   makes the backend's real exception (tests raise it inside a training step, as no GPU
   runs there);
+- gradients: :func:`value_and_gradient` (netlib.visualize's Grad-CAM);
 - distribution, TensorFlow only: :func:`configure_cluster` (TF_CONFIG for
   ``train --cluster``) and :func:`distribution_strategy` (``MultiWorkerMirroredStrategy``
   across machines, ``MirroredStrategy`` over several local GPUs);
@@ -35,6 +36,7 @@ __all__ = [
     "set_seed",
     "is_out_of_memory",
     "out_of_memory_error",
+    "value_and_gradient",
     "supports_distribution",
     "configure_cluster",
     "cluster_from_environment",
@@ -195,6 +197,44 @@ def out_of_memory_error(message: str = "out of memory") -> BaseException:
 
         return torch.OutOfMemoryError(message)
     return MemoryError(message)
+
+
+# ---------------------------------------------------------------------------- gradients
+
+
+def value_and_gradient(function, x):
+    """`function(x)` (a scalar) and its gradient with respect to the tensor `x`.
+
+    Keras 3 has no backend-neutral gradient op; each backend has its own: TensorFlow a
+    `GradientTape` watching `x`, JAX `jax.value_and_grad`, PyTorch autograd. `function`
+    must be built from Keras layers and keras.ops, so that every backend can trace it.
+    """
+    import keras
+
+    backend = name()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        x = tf.convert_to_tensor(x)
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            value = function(x)
+        return value, tape.gradient(value, x)
+    if backend == "jax":
+        import jax
+
+        return jax.value_and_grad(function)(keras.ops.convert_to_tensor(x))
+    if backend == "torch":
+        import torch
+
+        x = keras.ops.convert_to_tensor(x).detach().requires_grad_(True)
+        value = function(x)
+        (gradient,) = torch.autograd.grad(value, x)
+        return value.detach(), gradient
+    raise ValueError(
+        f"Gradients are computed on the tensorflow, jax and torch backends; Keras runs on "
+        f"{backend!r} here."
+    )
 
 
 # ------------------------------------------------------------------------- distribution
