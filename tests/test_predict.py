@@ -12,6 +12,10 @@ from PIL import Image
 from netlib import data
 from netlib.predict import load_model, predict
 
+# Keras 3.15 converts variables with np.array, whose __array__ lacks numpy 2's `copy`.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning"
+)
 REPO = Path(__file__).resolve().parent.parent
 BUNDLED = REPO / "resources" / "models" / "lenet5_digits.keras"
 
