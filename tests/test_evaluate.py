@@ -2,9 +2,7 @@
 the run folder alone, saved as evaluation.json; and AlexNet's ten-crop test."""
 
 import json
-import math
 import shutil
-from pathlib import Path
 
 import numpy as np
 import pytest

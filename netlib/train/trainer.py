@@ -12,6 +12,7 @@ survives. A bad configuration raises ValueError when the Trainer is made.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import math
 import os
@@ -141,29 +142,12 @@ class Trainer:
         backend.set_seed(config.seed, deterministic=config.deterministic)
 
         prepared = self._prepare_data(listener)
-        classes = prepared.classes
         self._record_data(prepared, resumed is not None)
 
-        scope = strategy.scope() if strategy is not None else _nullcontext()
-        with scope:
-            models = build_models(config, len(classes), prepared.statistics, prepared.pca, policy)
-            train = self._batches(prepared, "train", models, shuffle=True)
-            validation = (
-                self._batches(prepared, "validation", models, shuffle=False)
-                if prepared.count("validation")
-                else None
-            )
-            compile_for_training(models, config, len(classes), len(train), policy)
-            backend.adapt_model_to_strategy(models.training, strategy)
-            initial_epoch = 0
-            if resumed is not None:
-                restore_variables(self.folder.resume_dir, models.training, resumed)
-                initial_epoch = int(resumed["epoch"])
-        self.models = models
-
+        models, train, validation, initial_epoch = self._build(prepared, strategy, policy, resumed)
         rows = [r for r in self.folder.metrics() if r["epoch"] <= initial_epoch]
         keys = main_metric_names(models)
-        callbacks, recorder, plateau_or_stop = self._callbacks(
+        callbacks, recorder, early_stopping = self._callbacks(
             listener, models, prepared, train, keys, rows, resumed
         )
         listener.emit(
@@ -173,7 +157,7 @@ class Trainer:
                 device=device,
                 backend=backend.name(),
                 mixed_precision=policy is not None,
-                classes=tuple(classes),
+                classes=tuple(prepared.classes),
                 train_images=prepared.count("train"),
                 validation_images=prepared.count("validation"),
                 test_images=prepared.count("test"),
@@ -198,12 +182,34 @@ class Trainer:
             callbacks=callbacks,
             verbose=0,
         )
-        return self._finished(recorder, _early_stop_message(plateau_or_stop, recorder, config))
+        return self._finished(recorder, _early_stop_message(early_stopping, config))
 
     # ------------------------------------------------------------------ stages
 
+    def _build(self, prepared: PreparedData, strategy, policy, resumed):
+        """The models (compiled, and restored when resuming), the batches, and the epoch
+        to start from; under the distribution strategy's scope when there is one."""
+        config, classes = self.config, len(prepared.classes)
+        scope = strategy.scope() if strategy is not None else contextlib.nullcontext()
+        with scope:
+            models = build_models(config, classes, prepared.statistics, prepared.pca, policy)
+            train = self._batches(prepared, "train", models, shuffle=True)
+            validation = None
+            if prepared.count("validation"):
+                validation = self._batches(prepared, "validation", models, shuffle=False)
+            compile_for_training(models, config, classes, len(train), policy)
+            backend.adapt_model_to_strategy(models.training, strategy)
+            initial_epoch = 0
+            if resumed is not None:
+                restore_variables(self.folder.resume_dir, models.training, resumed)
+                initial_epoch = int(resumed["epoch"])
+        self.models = models
+        return models, train, validation, initial_epoch
+
     def _open_folder(self, strategy) -> dict[str, Any] | None:
         if self._resuming:
+            if self.folder.config() != self.config:  # resumed with another epoch count
+                self.folder.write_config(self.config)
             state = load_resume_state(self.folder.resume_dir)
             if state is None:
                 self.folder.log("No resume state: the run starts again from epoch 1.", "warning")
@@ -416,14 +422,6 @@ class _Listener:
         self.emit(ev.LogMessage(text, level))
 
 
-class _nullcontext:
-    def __enter__(self):
-        return None
-
-    def __exit__(self, *exc):
-        return False
-
-
 def _safe_state(folder: RunFolder):
     try:
         return load_resume_state(folder.resume_dir)
@@ -444,7 +442,7 @@ def _out_of_memory_message(config: TrainConfig) -> str:
     )
 
 
-def _early_stop_message(callback, recorder: EpochRecorder, config: TrainConfig) -> str:
+def _early_stop_message(callback, config: TrainConfig) -> str:
     if callback is None or not callback.stopped_epoch:
         return ""
     return (
