@@ -90,3 +90,30 @@ def test_ten_crop_and_another_folder(run, tmp_path):
 def test_a_missing_run_is_a_clear_error(tmp_path):
     with pytest.raises(ValueError, match="No run folder"):
         evaluate(tmp_path / "nothing")
+
+
+def test_a_model_trained_on_crops_is_fed_centre_crops_and_ten_crops(tmp_path):
+    # AlexNet's recipe in miniature: 36x36 images, random 32x32 crops with flips and PCA
+    # colour noise in training; the saved model takes the 32x32 crop.
+    folder = tmp_path / "digits"
+    for class_dir in sorted(p for p in data.digits_folder().iterdir() if p.is_dir())[:3]:
+        (folder / class_dir.name).mkdir(parents=True)
+        for image in sorted(class_dir.iterdir())[:20]:
+            shutil.copy(image, folder / class_dir.name / image.name)
+    config = TrainConfig.for_model(
+        "lenet5", folder, epochs=1, image_size=36, color_mode="rgb",
+        augment={"crop_flip": 32, "pca_color": 0.1},
+    )
+    outcome = Trainer(config, runs_dir=tmp_path / "runs").fit()
+    assert isinstance(outcome, Finished), getattr(outcome, "details", outcome)
+    run = RunFolder(outcome.run_dir)
+    assert len(run.dataset()["pca"]["eigenvalues"]) == 3
+
+    from netlib.predict import load_model
+
+    loaded = load_model(run.path)
+    assert (loaded.image_size, loaded.input_size) == ((36, 36), (32, 32))
+    (prediction,) = predict(loaded, [next((folder / "1").iterdir())], top=3)
+    assert prediction.ok and len(prediction.top) == 3
+    single, ten = evaluate(run.path), evaluate(run.path, ten_crop=True)
+    assert single.images == ten.images == 12 and ten.ten_crop

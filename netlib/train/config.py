@@ -319,9 +319,13 @@ def _check_augment(spec: Any) -> None:
     """The augmentation spec is the data layer's: let it say what is wrong."""
     if spec in (None, [], {}):
         return
+    import numpy as np
+
     from netlib.augment import build_augmentation
 
-    build_augmentation(spec)
+    # The real principal components come from the training images when the run starts;
+    # a stand-in basis is enough to check the spec's names and parameters now.
+    build_augmentation(spec, pca=(np.ones(3, np.float32), np.eye(3, dtype=np.float32)))
 
 
 def _milestones(value: Any) -> list[float]:

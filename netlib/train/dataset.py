@@ -161,37 +161,15 @@ def prepare_data(
         for s in [*index.skipped, *cache.skipped]
     ]
     prepared = PreparedData(Path(index.root), list(index.classes), cache, rows, skipped)
-    train_images = _RowView(cache.images, rows["train"])
     if config.normalization == "dataset":
         from netlib.train.model import channel_statistics
 
-        prepared.statistics = channel_statistics(train_images)
+        prepared.statistics = channel_statistics(cache.images, rows["train"])
     if _needs_pca(config.augment):
         from netlib.augment import pca_basis
 
-        prepared.pca = pca_basis(train_images, seed=config.seed)
+        prepared.pca = pca_basis(cache.images, indices=rows["train"], seed=config.seed)
     return prepared
-
-
-class _RowView:
-    """The training rows of a memory-mapped cache, indexable like an array, without
-    copying the whole part into memory."""
-
-    def __init__(self, images: np.ndarray, rows: np.ndarray):
-        self.images = images
-        self.rows = np.asarray(rows)
-        self.shape = (len(self.rows), *images.shape[1:])
-        self.dtype = images.dtype
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    def __getitem__(self, index):
-        return self.images[np.sort(self.rows[index])]
-
-    def __array__(self, dtype=None, copy=None):
-        array = self.images[np.sort(self.rows)]
-        return array.astype(dtype) if dtype is not None else array
 
 
 class MultiHeadBatches(keras.utils.PyDataset):

@@ -85,17 +85,18 @@ def mixed_precision_policy(setting: str, uses_gpu: bool) -> str | None:
 
 
 def channel_statistics(
-    images: np.ndarray, max_images: int = 4096, chunk: int = 256
+    images: np.ndarray, rows=None, max_images: int = 4096, chunk: int = 256
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Per-channel mean and variance of uint8 `images` (N, H, W, C), in [0, 1] units.
+    """Per-channel mean and variance of uint8 `images` (N, H, W, C), or of their `rows`,
+    in [0, 1] units.
 
     Measured on at most `max_images` evenly spaced images (enough for four significant
     digits), a chunk at a time so that a memory-mapped cache is never loaded whole.
     """
-    count = len(images)
-    if count == 0:
+    rows = np.arange(len(images)) if rows is None else np.sort(np.asarray(rows, np.int64))
+    if len(rows) == 0:
         raise ValueError("Cannot measure the statistics of an empty training set.")
-    picks = np.unique(np.linspace(0, count - 1, min(count, max_images)).astype(np.int64))
+    picks = rows[np.unique(np.linspace(0, len(rows) - 1, min(len(rows), max_images)).astype(np.int64))]
     total = np.zeros(images.shape[-1], np.float64)
     total_sq = np.zeros(images.shape[-1], np.float64)
     pixels = 0
