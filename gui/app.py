@@ -9,9 +9,10 @@ import argparse
 import os
 import sys
 import tempfile
+import warnings
 from pathlib import Path
 
-from gui.settings import SETTINGS_DIR_VARIABLE
+from gui.settings import SETTINGS_DIR_VARIABLE, open_settings
 
 STYLE_SHEET = Path(__file__).resolve().parent.parent / "resources" / "style.qss"
 
@@ -39,11 +40,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
+    # A decompression bomb is reported as a skipped file (netlib.data); Pillow's warning
+    # about it would only repeat that on the terminal.
+    warnings.filterwarnings("ignore", message=r".*decompression bomb", module="PIL")
     if args.screenshot is not None:
         # Render without a display, and with a fresh settings store: the pictures show
-        # what a first start shows, and the user's settings are left alone.
+        # what a first start shows, and the user's settings are left alone. The run the
+        # pictures show is trained into a temporary runs folder.
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
         os.environ[SETTINGS_DIR_VARIABLE] = tempfile.mkdtemp(prefix="convlab-screenshot-")
+        settings = open_settings()
+        settings.setValue("runs/folder", tempfile.mkdtemp(prefix="convlab-screenshot-runs-"))
+        settings.sync()
 
     from PySide6.QtWidgets import QApplication
 
@@ -69,7 +77,7 @@ def main(argv: list[str]) -> int:
         pages = [args.page] if args.page else None
         window.show()
         try:
-            paths = take_screenshots(window, args.screenshot, pages)
+            paths = take_screenshots(window, args.screenshot, pages, make_run=True)
         except (RuntimeError, ValueError) as error:
             print(f"error: {error}", file=sys.stderr)
             window.close()

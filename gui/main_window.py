@@ -3,6 +3,16 @@
 The window paints first and loads Keras afterwards: a worker imports Keras and the model
 registry once the first frame is on screen, and each page hears `backend_ready` when it
 is done.
+
+The window also connects the pages (`_connect_pages`): the network picked on the
+Architectures page and the dataset scanned on the Dataset page become the Train page's;
+a run that ends appears on the Results, Predict and Runs pages; the Runs page's folder is
+where the Train page makes runs; and the Runs page opens a run in Results or Predict or
+resumes it in Train.
+
+Drops go to the page showing if it takes them, else to the first page that does: one
+folder to the Dataset page (a dataset), image files to the Predict page. The Predict page
+takes whatever is dropped on it and says what it cannot use (a folder, a non-image).
 """
 
 from __future__ import annotations
@@ -28,7 +38,10 @@ from gui import icons
 from gui.pages.architectures import ArchitecturesPage
 from gui.pages.base import Page
 from gui.pages.dataset import DatasetPage
-from gui.pages.placeholder import COMING, PlaceholderPage
+from gui.pages.predict import PredictPage
+from gui.pages.results import ResultsPage
+from gui.pages.runs import RunsPage
+from gui.pages.train import TrainPage
 from gui.settings import open_settings, read_str
 from gui.tasks import BackendInfo, load_backend
 from gui.workers import WorkerPool, describe_error
@@ -64,11 +77,15 @@ class MainWindow(QMainWindow):
         self.pages: list[Page] = [
             ArchitecturesPage(),
             DatasetPage(),
-            *(PlaceholderPage(key, title, text) for key, (title, text) in COMING.items()),
+            TrainPage(),
+            ResultsPage(),
+            PredictPage(),
+            RunsPage(),
         ]
         self._build_layout()
         self._build_status_bar()
         self._restore_settings()
+        self._connect_pages()
 
     # -- layout ----------------------------------------------------------------------
 
@@ -172,6 +189,9 @@ class MainWindow(QMainWindow):
         )
         for page in self.pages:
             page.backend_ready(backend)
+        # From now on a network picked on the Architectures page is the one to train (its
+        # own start-up selection, made in backend_ready above, is not the user's choice).
+        self.page("architectures").picker.model_selected.connect(self.page("train").set_model)
         self.backend_ready.emit(backend)
 
     def _on_backend_error(self, error: Exception) -> None:
@@ -183,6 +203,44 @@ class MainWindow(QMainWindow):
         print(getattr(error, "formatted_traceback", message), file=sys.stderr)
         self.statusBar().showMessage(message)
         self.backend_failed.emit(message)
+
+    # -- how the pages work together ----------------------------------------------------
+
+    def _connect_pages(self) -> None:
+        dataset, train = self.page("dataset"), self.page("train")
+        results, predict, runs = self.page("results"), self.page("predict"), self.page("runs")
+        dataset.scan_finished.connect(lambda _index: train.set_dataset(dataset.source))
+        for page in (train, results):
+            page.set_runs_dir(runs.folder)
+            runs.folder_changed.connect(page.set_runs_dir)
+        train.run_started.connect(self._on_run_started)
+        train.run_ended.connect(self._on_run_ended)
+        runs.open_results.connect(lambda run: self._open_run_in(results, run))
+        runs.open_predict.connect(lambda run: self._open_run_in(predict, run))
+        runs.resume_requested.connect(lambda run: self._open_run_in(train, run))
+
+    def _on_run_started(self, run_dir: Path) -> None:
+        runs = self.page("runs")
+        runs.active_run = Path(run_dir)
+        runs.refresh()
+
+    def _on_run_ended(self, outcome) -> None:
+        runs = self.page("runs")
+        runs.active_run = None
+        runs.refresh()
+        run_dir = getattr(outcome, "run_dir", None)
+        if run_dir is not None and (Path(run_dir) / "best.keras").is_file():
+            self.page("results").open_run(run_dir)
+            self.page("predict").use_run(run_dir)
+
+    def _open_run_in(self, page: Page, run_dir: Path) -> None:
+        self.show_page(page.key)
+        if page.key == "results":
+            page.open_run(run_dir)
+        elif page.key == "predict":
+            page.use_run(run_dir)
+        else:
+            page.resume_run(run_dir)
 
     # -- drag and drop -------------------------------------------------------------------
 
@@ -244,6 +302,9 @@ class MainWindow(QMainWindow):
         settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.page("train").confirm_close():  # a run in progress: the user said no
+            event.ignore()
+            return
         self.save_settings()
         if self.workers.busy or not all(p.is_idle() for p in self.pages):
             self.statusBar().showMessage("Stopping background work…")

@@ -32,10 +32,19 @@ def wait_until(condition: Callable[[], bool], timeout_s: float, what: str) -> No
         raise RuntimeError(f"Gave up after {timeout_s:.0f} s waiting for {what}.")
 
 
+#: Pages whose pictures show a training run: with `make_run`, one is trained first.
+RUN_PAGES = ("train", "results", "predict", "runs")
+
+
 def take_screenshots(window, folder: Path, pages: list[str] | None = None,
-                     timeout_s: float = 300) -> list[Path]:
+                     timeout_s: float = 300, make_run: bool = False) -> list[Path]:
     """Render each page (or those named in `pages`) of `window` to `folder`/<name>.png,
-    after each page's screenshot_plan has run and its workers have finished."""
+    after each page's screenshot_plan has run and its workers have finished.
+
+    `make_run`: when a page that shows a run is chosen, a short run on the digits is
+    trained first (the Train page's own plan does it when that page is chosen), in the
+    window's runs folder: `--screenshot` points it at a temporary folder.
+    """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     chosen = [window.page(name) for name in pages] if pages else window.pages
@@ -49,8 +58,15 @@ def take_screenshots(window, folder: Path, pages: list[str] | None = None,
     wait_until(lambda: window.backend is not None or window.is_idle(), timeout_s, "Keras to load")
     if window.backend is None:
         raise RuntimeError("Keras and the model registry could not be loaded.")
+    keys = [page.key for page in chosen]
+    if make_run and "train" not in keys and set(keys) & set(RUN_PAGES):
+        window.show_page("train")
+        window.page("train").start_screenshot_run()
+        wait_until(window.is_idle, timeout_s, "the screenshot run to finish")
     saved = []
     for page in chosen:
+        if page.key == "train" and not make_run:
+            continue  # its plan trains a run: only into a folder made for it
         window.show_page(page.key)
         for name, action in page.screenshot_plan():
             action()

@@ -1,0 +1,650 @@
+"""The Predict page: drop images (or open or paste them) to see a model's top-5 classes
+for each, where in the image the evidence lies (a class-activation heat map), the
+feature maps of any layer, and the first layer's filters.
+
+The model is the current run's, the bundled LeNet-5 (resources/models) before any
+training, or a `.keras` file the user opens: loaded by netlib.predict in Keras' safe
+mode, refused with the reason when it carries code or cannot be fed images. Images are
+decoded as the model was trained (netlib.predict), and everything is computed in workers
+by netlib.predict and netlib.visualize; the page only draws.
+
+Drops: image files dropped anywhere on the window come here (the window routes a single
+folder to the Dataset page unless this page is showing); a folder or a file that is no
+image gets a message saying so.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtGui import QImage, QKeySequence, QPixmap, QShortcut
+from PySide6.QtWidgets import (
+    QApplication,
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui.icons import RESOURCES
+from gui.pages.base import Page
+from gui.settings import read_json, read_str, write_json
+from gui.tasks import BackendInfo
+from gui.widgets.predictions import PredictedImage, PredictionList
+from gui.widgets.thumbnails import to_thumbnail
+from gui.widgets.topk_bars import TopKBars
+from gui.workers import LatestOnly, describe_error
+
+BUNDLED_MODEL = RESOURCES / "models" / "lenet5_digits.keras"
+BUNDLED = "bundled"
+VIEW_SIZE = 224  # pixels a side of the large image
+FILTER_SCALE = 6  # screen pixels per filter weight
+# The heat map's opacity: HEAT_FLOOR where nothing speaks for the class, up to
+# HEAT_FLOOR + HEAT_ALPHA where most does, so that the image stays readable.
+HEAT_FLOOR = 0.15
+HEAT_ALPHA = 0.6
+IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.webp *.tif *.tiff)"
+
+
+# -- jobs (run in workers; no Qt widgets) -------------------------------------------------------
+
+
+@dataclasses.dataclass
+class Predictor:
+    """A model loaded for the page: netlib's LoadedModel and its Visualizer (None when the
+    model has nothing to visualise), and what the page shows about it."""
+
+    key: str  # BUNDLED, "run:<folder>" or "file:<path>"
+    loaded: object  # netlib.predict.LoadedModel
+    visualizer: object | None
+    layers: list[str]
+    feature_layer: str | None
+    filters: np.ndarray | None  # the first layer's filters as one uint8 grid image
+    description: str
+
+
+def load_predictor(key: str, context) -> Predictor:
+    """Job: load the model named by `key` (safe mode) and prepare its visualisations."""
+    from netlib.predict import load_model
+    from netlib.visualize import Visualizer, filter_grid
+
+    loaded = load_model(_model_path(key))
+    context.check()
+    visualizer, layers, feature_layer, filters = None, [], None, None
+    try:
+        visualizer = Visualizer(loaded.model)
+        layers = visualizer.spatial_layers()
+        convolutions = [p for p, layer in visualizer.layers() if type(layer).__name__ == "Conv2D"]
+        feature_layer = convolutions[0] if convolutions else (layers[0] if layers else None)
+        filters = filter_grid(visualizer.first_layer_filters(), scale=FILTER_SCALE, padding=2)
+    except ValueError:
+        pass  # a model without feature maps: predictions only
+    height, width = loaded.input_size or ("any", "any")
+    colour = "grey" if loaded.color_mode == "grayscale" else "RGB"
+    where = {"bundled": "bundled with ConvLab"}.get(key, str(loaded.path))
+    description = (
+        f"{loaded.model.name} · {height}×{width} {colour} · {len(loaded.classes)} classes · "
+        f"{where}" + "".join(f" · {note}" for note in loaded.notes)
+    )
+    return Predictor(key, loaded, visualizer, layers, feature_layer, filters, description)
+
+
+def predict_images(predictor: Predictor, sources: list[tuple[str, object]],
+                   context) -> list[PredictedImage]:
+    """Job: top-5 for each (name, path or array), with the image as the model sees it."""
+    from netlib.predict import center_crop, predict, prepare_images
+
+    loaded = predictor.loaded
+    images = [source for _, source in sources]
+    arrays, _ = prepare_images(loaded, images)
+    context.check()
+    predictions = predict(loaded, images, top=5)
+    entries = []
+    for (name, source), array, prediction in zip(sources, arrays, predictions):
+        pixels = None
+        if array is not None and loaded.input_size is not None:
+            pixels = center_crop(array[None], loaded.input_size)[0]
+        elif array is not None:
+            pixels = array
+        entries.append(PredictedImage(
+            name=name, source=source, top=list(prediction.top), error=prediction.error,
+            pixels=pixels, thumbnail=to_thumbnail(pixels, 64) if pixels is not None else None,
+        ))
+    return entries
+
+
+@dataclasses.dataclass
+class Explanation:
+    """What the detail view shows for one image: the image with its heat map (uint8 RGB
+    arrays at the model's input size), how the map was made, and a feature-map grid."""
+
+    image: np.ndarray
+    overlay: np.ndarray | None
+    method: str
+    layer: str
+    class_index: int
+    features: np.ndarray | None
+    feature_layer: str | None
+
+
+def explain_image(predictor: Predictor, pixels: np.ndarray, class_index: int | None,
+                  feature_layer: str | None, colors: np.ndarray, context) -> Explanation:
+    """Job: the class-activation map of `class_index` (None: the top class) over
+    `pixels`, and the feature maps of `feature_layer`."""
+    from netlib.visualize import feature_grid
+
+    image = _rgb(pixels)
+    overlay, method, layer, explained = None, "", "", -1
+    if predictor.visualizer is not None:
+        cam = predictor.visualizer.class_activation_map(pixels, class_index)
+        heat = cam.resized(pixels.shape[:2])
+        color = colors[np.clip((heat * 255).astype(np.int64), 0, 255)][..., :3].astype(np.float32)
+        alpha = (HEAT_FLOOR + HEAT_ALPHA * heat)[..., None]
+        overlay = np.clip((1 - alpha) * image + alpha * color, 0, 255).astype(np.uint8)
+        method, layer, explained = cam.method, cam.layer, cam.class_index
+    context.check()
+    features = None
+    if predictor.visualizer is not None and feature_layer:
+        features = feature_grid(predictor.visualizer.feature_maps(pixels, feature_layer))
+    return Explanation(image, overlay, method, layer, explained, features, feature_layer)
+
+
+def _rgb(pixels: np.ndarray) -> np.ndarray:
+    pixels = np.asarray(pixels)
+    if pixels.shape[-1] == 1:
+        pixels = np.repeat(pixels, 3, axis=-1)
+    return pixels[..., :3].astype(np.float32)
+
+
+def _model_path(key: str) -> Path:
+    if key == BUNDLED:
+        return BUNDLED_MODEL
+    kind, _, path = key.partition(":")
+    if kind not in ("run", "file") or not path:
+        raise ValueError(f"Unknown model {key!r}: the bundled model, a run or a .keras file.")
+    return Path(path)
+
+
+def to_qimage(array: np.ndarray) -> QImage:
+    """A uint8 (h, w), (h, w, 1) or (h, w, 3) array as a QImage that owns its pixels."""
+    array = np.ascontiguousarray(array)
+    if array.ndim == 3 and array.shape[-1] == 1:
+        array = np.ascontiguousarray(array[..., 0])
+    height, width = array.shape[:2]
+    if array.ndim == 2:
+        image = QImage(array.tobytes(), width, height, width, QImage.Format.Format_Grayscale8)
+    else:
+        image = QImage(array.tobytes(), width, height, 3 * width, QImage.Format.Format_RGB888)
+    return image.copy()
+
+
+def from_qimage(image: QImage) -> np.ndarray:
+    """A QImage (a pasted picture) as a uint8 (h, w, 3) RGB array."""
+    image = image.convertToFormat(QImage.Format.Format_RGB888)
+    width, height, stride = image.width(), image.height(), image.bytesPerLine()
+    buffer = np.frombuffer(image.constBits(), np.uint8, count=stride * height)
+    return buffer.reshape(height, stride)[:, : 3 * width].reshape(height, width, 3).copy()
+
+
+# -- the page -----------------------------------------------------------------------------------
+
+
+class PredictPage(Page):
+    key = "predict"
+    title = "Predict"
+    summary = "Drop images for a model's top-5 classes, heat maps and feature maps"
+
+    #: A model is loaded; carries the Predictor.
+    model_loaded = Signal(object)
+    #: A model could not be loaded; carries the message.
+    model_failed = Signal(str)
+    #: Predictions are on screen; carries the list of PredictedImage.
+    predictions_shown = Signal(list)
+    #: The detail view shows an explanation; carries the Explanation.
+    explanation_shown = Signal(object)
+    #: A message about dropped or opened files (folders, non-images).
+    notice = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.backend: BackendInfo | None = None
+        self.predictor: Predictor | None = None
+        self.model_key = BUNDLED
+        self.sources: list[tuple[str, object]] = []  # what the list shows, in order
+        self._pasted = 0
+        self._class_row: int | None = None  # the top-5 row the heat map explains
+        self._last: Explanation | None = None  # the explanation on screen
+        self._colors = None  # the heat map's colour table (pyqtgraph's "inferno")
+        self._loads = LatestOnly(self.workers, self)
+        self._predictions = LatestOnly(self.workers, self)
+        self._explanations = LatestOnly(self.workers, self)
+        self._build_layout()
+
+    # -- layout -------------------------------------------------------------------------------
+
+    def _build_layout(self) -> None:
+        heading = QLabel("Predict")
+        heading.setObjectName("pageHeading")
+        self.model_combo = QComboBox()
+        self.model_combo.setMinimumWidth(140)
+        self.model_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.model_combo.addItem("Bundled LeNet-5 (digits)", BUNDLED)
+        self.open_model_button = QPushButton("Open model…")
+        self.open_model_button.setToolTip("A .keras file (loaded in Keras' safe mode)")
+        top = QHBoxLayout()
+        top.addWidget(heading)
+        top.addSpacing(16)
+        top.addWidget(QLabel("Model"))
+        top.addWidget(self.model_combo)
+        top.addWidget(self.open_model_button)
+        top.addStretch(1)
+        self.model_label = QLabel("Loading the model…")
+        self.model_label.setObjectName("mutedText")
+        self.model_label.setWordWrap(True)
+        self.model_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.open_button = QPushButton("Open images…")
+        self.paste_button = QPushButton("Paste")
+        self.paste_button.setToolTip("Predict the image on the clipboard (Ctrl+V)")
+        self.clear_button = QPushButton("Clear")
+        self.notice_label = QLabel(
+            "Drop image files anywhere on the window, open them, or paste an image (Ctrl+V)."
+        )
+        self.notice_label.setObjectName("mutedText")
+        self.notice_label.setWordWrap(True)
+        tools = QHBoxLayout()
+        for button in (self.open_button, self.paste_button, self.clear_button):
+            tools.addWidget(button)
+        tools.addWidget(self.notice_label, 1)
+
+        self.list = PredictionList()
+        self.detail_title = QLabel("")
+        self.detail_title.setObjectName("sectionTitle")
+        self.image_label = QLabel("No image selected.")
+        self.image_label.setObjectName("mutedText")
+        self.image_label.setFixedSize(VIEW_SIZE, VIEW_SIZE)
+        self.image_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.image_label.setStyleSheet("background: #f2f4f7; border: 1px solid #d9dde3;")
+        self.bars = TopKBars()
+        self.heat_check = QCheckBox("Heat map")
+        self.heat_check.setChecked(True)
+        self.heat_check.setToolTip(
+            "Where the evidence for the chosen class lies: CAM for networks with a global-"
+            "average-pooling head, Grad-CAM otherwise. Click a class above to explain it."
+        )
+        self.detail_title.setMinimumWidth(40)
+        self.method_label = QLabel("")
+        self.method_label.setObjectName("mutedText")
+        self.method_label.setWordWrap(True)
+        side = QVBoxLayout()
+        top5_title = QLabel("Top-5: click a class to explain it")
+        top5_title.setWordWrap(True)
+        side.addWidget(top5_title)
+        side.addWidget(self.bars)
+        side.addWidget(self.heat_check)
+        side.addWidget(self.method_label)
+        side.addStretch(1)
+        picture_row = QHBoxLayout()
+        picture_row.addWidget(self.image_label)
+        picture_row.addLayout(side, 1)
+
+        self.layer_combo = QComboBox()
+        self.layer_combo.setToolTip("The layer whose feature maps are shown (up to 64 maps)")
+        self.features_label = QLabel("")
+        self.features_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        features_tab = QWidget()
+        features_layout = QVBoxLayout(features_tab)
+        layer_row = QHBoxLayout()
+        layer_row.addWidget(QLabel("Layer"))
+        layer_row.addWidget(self.layer_combo, 1)
+        features_layout.addLayout(layer_row)
+        features_layout.addWidget(_scrolled(self.features_label), 1)
+        self.filters_label = QLabel("")
+        self.filters_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(features_tab, "Feature maps")
+        self.tabs.addTab(_scrolled(self.filters_label), "First-layer filters")
+
+        detail = QWidget()
+        detail_layout = QVBoxLayout(detail)
+        detail_layout.setContentsMargins(10, 0, 0, 0)
+        detail_layout.addWidget(self.detail_title)
+        detail_layout.addLayout(picture_row)
+        detail_layout.addWidget(self.tabs, 1)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(self.list)
+        self.splitter.addWidget(detail)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([380, 880])
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(14, 10, 14, 6)
+        layout.addLayout(top)
+        layout.addWidget(self.model_label)
+        layout.addLayout(tools)
+        layout.addWidget(self.splitter, 1)
+
+        self.model_combo.activated.connect(lambda _: self.use_model(self.model_combo.currentData()))
+        self.open_model_button.clicked.connect(self._ask_model)
+        self.open_button.clicked.connect(self._ask_images)
+        self.paste_button.clicked.connect(self.paste)
+        self.clear_button.clicked.connect(self.clear)
+        QShortcut(QKeySequence.StandardKey.Paste, self, activated=self.paste)
+        self.list.selectionModel().currentChanged.connect(lambda *_: self._show_selected())
+        self.bars.class_clicked.connect(self._explain_class)
+        self.heat_check.toggled.connect(lambda _: self._show_selected(recompute=False))
+        self.layer_combo.activated.connect(lambda _: self._explain())
+
+    # -- Page hooks -------------------------------------------------------------------------------
+
+    def backend_ready(self, backend: BackendInfo) -> None:
+        import pyqtgraph as pg
+
+        self.backend = backend
+        self._colors = pg.colormap.get("inferno").getLookupTable(nPts=256, alpha=False)
+        self.use_model(self.model_key)
+
+    def restore_settings(self, settings: QSettings) -> None:
+        key = read_str(settings, "model", BUNDLED) or BUNDLED
+        if key != BUNDLED and not _model_path(key).exists():
+            key = BUNDLED
+        self.model_key = key
+        self._add_model_item(key)
+        self.heat_check.setChecked(settings.value("heat_map", "true") != "false")
+        sizes = read_json(settings, "splitter")
+        if isinstance(sizes, list) and all(isinstance(s, int) for s in sizes):
+            self.splitter.setSizes(sizes)
+
+    def save_settings(self, settings: QSettings) -> None:
+        settings.setValue("model", self.model_key)
+        settings.setValue("heat_map", "true" if self.heat_check.isChecked() else "false")
+        write_json(settings, "splitter", self.splitter.sizes())
+
+    def accepts_drop(self, paths: list[Path]) -> bool:
+        return bool(paths)
+
+    def drop(self, paths: list[Path]) -> None:
+        self.add_files(paths)
+
+    def screenshot_plan(self):
+        from gui.tasks import dataset_folder
+
+        digits = dataset_folder("digits")
+        samples = [sorted((digits / str(d)).glob("*.png"))[3] for d in range(10)]
+
+        def show() -> None:
+            self.list.select_row(0)
+
+        return [(None, lambda: self.add_files(samples)), (None, show), (self.key, lambda: None)]
+
+    def is_idle(self) -> bool:
+        return (not self._loads.busy and not self._predictions.busy
+                and not self._explanations.busy and super().is_idle())
+
+    def shutdown(self) -> None:
+        for job in (self._loads, self._predictions, self._explanations):
+            job.cancel()
+        super().shutdown()
+
+    # -- public -----------------------------------------------------------------------------------
+
+    def use_model(self, key: str) -> None:
+        """Load the model `key` (BUNDLED, "run:<folder>" or "file:<path>") in a worker and
+        predict the images on screen again with it."""
+        self.model_key = key
+        self._add_model_item(key)
+        if self.backend is None:
+            return
+        self.model_label.setText("Loading the model…")
+        self._loads.submit(load_predictor, key, on_result=self._on_model_loaded,
+                           on_error=self._on_model_error, name="load model")
+
+    def use_run(self, run_dir: str | Path) -> None:
+        """Predict with run `run_dir`'s best model."""
+        self.use_model(f"run:{Path(run_dir)}")
+
+    def open_model_file(self, path: str | Path) -> None:
+        """Predict with a .keras file (refused with the reason if unsafe or unusable)."""
+        self.use_model(f"file:{Path(path)}")
+
+    def add_files(self, paths: list[Path]) -> None:
+        """Predict these files; folders and files that are no images are named in a
+        message (the files among them still get a line saying why they failed)."""
+        paths = [Path(p) for p in paths]
+        folders = [p for p in paths if p.is_dir()]
+        files = [p for p in paths if not p.is_dir()]
+        notes = []
+        if folders:
+            names = ", ".join(p.name or str(p) for p in folders[:3])
+            more = f" and {len(folders) - 3} more" if len(folders) > 3 else ""
+            notes.append(
+                f"Folders are not predicted ({names}{more}): drop image files here. To train "
+                f"on a folder of class sub-folders, open it on the Dataset page."
+            )
+        if files:
+            self._add_sources([(p.name, str(p)) for p in files])
+        self._show_notice(" ".join(notes))
+
+    def add_image(self, name: str, pixels: np.ndarray) -> None:
+        """Predict an image given as a uint8 array (a pasted picture)."""
+        self._add_sources([(name, pixels)])
+
+    def paste(self) -> None:
+        """Predict what the clipboard holds: image files, or a picture."""
+        mime = QApplication.clipboard().mimeData()
+        if mime is not None and mime.hasUrls():
+            paths = [Path(u.toLocalFile()) for u in mime.urls() if u.isLocalFile()]
+            if paths:
+                self.add_files(paths)
+                return
+        image = QApplication.clipboard().image()
+        if image.isNull():
+            self._show_notice("The clipboard holds no image to predict.")
+            return
+        self._pasted += 1
+        self.add_image(f"pasted image {self._pasted}", from_qimage(image))
+
+    def clear(self) -> None:
+        self.sources = []
+        self.list.set_entries([])
+        self._show_detail(None)
+        self._show_notice("")
+
+    def entries(self) -> list[PredictedImage]:
+        return self.list.entries()
+
+    # -- models ----------------------------------------------------------------------------------
+
+    def _add_model_item(self, key: str) -> None:
+        index = self.model_combo.findData(key)
+        if index < 0:
+            kind, _, path = key.partition(":")
+            label = f"Run: {Path(path).name}" if kind == "run" else f"File: {Path(path).name}"
+            self.model_combo.addItem(label, key)
+            index = self.model_combo.count() - 1
+        self.model_combo.setCurrentIndex(index)
+
+    def _on_model_loaded(self, predictor: Predictor) -> None:
+        self.predictor = predictor
+        self.model_label.setText(predictor.description)
+        self.model_label.setStyleSheet("")
+        self.layer_combo.clear()
+        self.layer_combo.addItems(predictor.layers)
+        if predictor.feature_layer:
+            self.layer_combo.setCurrentText(predictor.feature_layer)
+        if predictor.filters is not None:
+            self.filters_label.setPixmap(QPixmap.fromImage(to_qimage(predictor.filters)))
+        else:
+            self.filters_label.setText("This model has no convolution layer.")
+        self.model_loaded.emit(predictor)
+        if self.sources:
+            self._predict(self.sources)
+
+    def _on_model_error(self, error: Exception) -> None:
+        message = f"This model cannot be used: {describe_error(error)}"
+        self.model_label.setText(message)
+        self.model_label.setStyleSheet("color: #b03030;")
+        self.status_message.emit(message)
+        self.model_failed.emit(message)
+        if self.predictor is not None:  # keep predicting with the model that worked
+            self._add_model_item(self.predictor.key)
+            self.model_key = self.predictor.key
+            self.model_label.setText(f"{message} Still using: {self.predictor.description}")
+
+    def _ask_model(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open a Keras model", "", "Keras models (*.keras)")
+        if path:
+            self.open_model_file(path)
+
+    # -- predictions ---------------------------------------------------------------------------------
+
+    def _add_sources(self, sources: list[tuple[str, object]]) -> None:
+        self.sources = self.sources + sources
+        if self.predictor is not None:
+            self._predict(self.sources)
+
+    def _predict(self, sources: list[tuple[str, object]]) -> None:
+        self._predictions.submit(predict_images, self.predictor, list(sources),
+                                 on_result=self._on_predicted, on_error=self._on_predict_error,
+                                 name="predict")
+
+    def _on_predicted(self, entries: list[PredictedImage]) -> None:
+        previous = self.list.currentIndex().row()
+        self.list.set_entries(entries)
+        if entries:
+            self.list.select_row(previous if 0 <= previous < len(entries) else len(entries) - 1)
+        failed = [e for e in entries if not e.ok]
+        if failed:
+            names = ", ".join(e.name for e in failed[:3]) + ("…" if len(failed) > 3 else "")
+            self._show_notice(
+                f"{len(failed)} of {len(entries)} files could not be read as images ({names}); "
+                f"hover over one to see why."
+                + (f" {self.notice_label.text()}" if "Folders" in self.notice_label.text() else "")
+            )
+        self.predictions_shown.emit(entries)
+
+    def _on_predict_error(self, error: Exception) -> None:
+        self._show_notice(f"Prediction failed: {describe_error(error)}")
+
+    def _ask_images(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self, "Open images", "", IMAGE_FILTER)
+        if paths:
+            self.add_files([Path(p) for p in paths])
+
+    # -- detail -----------------------------------------------------------------------------------
+
+    def _show_selected(self, recompute: bool = True) -> None:
+        """Show the selected image; `recompute`: a new selection (explain its top class),
+        else only the heat-map switch changed."""
+        entry = self.list.selected_entry()
+        if recompute:
+            self._class_row = None
+            self._last = None
+        self._show_detail(entry)
+        if entry is None or not entry.ok:
+            return
+        if recompute:
+            self._explain()
+        elif self._last is not None:
+            self._show_explanation(self._last)
+
+    def _show_detail(self, entry: PredictedImage | None) -> None:
+        self.method_label.setText("")
+        if entry is None:
+            self.detail_title.setText("")
+            self.image_label.clear()
+            self.image_label.setText("No image selected.")
+            self.bars.set_predictions([])
+            self.features_label.clear()
+            return
+        self.detail_title.setText(entry.name)
+        if not entry.ok:
+            self.image_label.clear()
+            self.image_label.setText(entry.error)
+            self.bars.set_predictions([])
+            return
+        self.bars.set_predictions(entry.top, highlighted=self._class_row or 0)
+        if self._last is None:
+            self._set_picture(_rgb(entry.pixels).astype(np.uint8))
+
+    def _explain_class(self, row: int, _name: str) -> None:
+        self._class_row = row
+        self.bars.set_highlighted(row)
+        self._explain()
+
+    def _explain(self) -> None:
+        entry = self.list.selected_entry()
+        if entry is None or not entry.ok or self.predictor is None or self._colors is None:
+            return
+        class_index = None
+        if self._class_row is not None:
+            class_index = self.predictor.loaded.classes.index(entry.top[self._class_row][0])
+        self._explanations.submit(
+            explain_image, self.predictor, entry.pixels, class_index,
+            self.layer_combo.currentText() or None, self._colors,
+            on_result=self._show_explanation,
+            on_error=lambda e: self.method_label.setText(f"No heat map: {describe_error(e)}"),
+            name="explain",
+        )
+
+    def _show_explanation(self, explanation: Explanation) -> None:
+        self._last = explanation
+        show_heat = self.heat_check.isChecked() and explanation.overlay is not None
+        self._set_picture(explanation.overlay if show_heat else explanation.image.astype(np.uint8))
+        if explanation.overlay is not None and self.predictor is not None:
+            name = self.predictor.loaded.classes[explanation.class_index]
+            kind = "CAM" if explanation.method == "cam" else "Grad-CAM"
+            self.method_label.setText(f"{kind} of class {name} on {explanation.layer}")
+        else:
+            self.method_label.setText("No heat map for this model.")
+        if explanation.features is not None:
+            self.features_label.setPixmap(
+                QPixmap.fromImage(to_qimage(explanation.features)).scaled(
+                    explanation.features.shape[1] * _zoom(explanation.features),
+                    explanation.features.shape[0] * _zoom(explanation.features),
+                    Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.FastTransformation,
+                )
+            )
+        self.explanation_shown.emit(explanation)
+
+    def _set_picture(self, array: np.ndarray) -> None:
+        image = to_qimage(array)
+        small = max(image.width(), image.height()) <= VIEW_SIZE // 2
+        mode = (Qt.TransformationMode.FastTransformation if small
+                else Qt.TransformationMode.SmoothTransformation)
+        self.image_label.setPixmap(QPixmap.fromImage(image.scaled(
+            VIEW_SIZE - 4, VIEW_SIZE - 4, Qt.AspectRatioMode.KeepAspectRatio, mode)))
+
+    def _show_notice(self, text: str) -> None:
+        default = "Drop image files anywhere on the window, open them, or paste an image (Ctrl+V)."
+        self.notice_label.setText(text or default)
+        self.notice_label.setStyleSheet("color: #a0620a;" if text else "")
+        if text:
+            self.status_message.emit(text)
+            self.notice.emit(text)
+
+
+def _zoom(grid: np.ndarray) -> int:
+    """An integer zoom that makes a feature-map grid about 400 pixels wide."""
+    return max(1, min(8, 400 // max(1, grid.shape[1])))
+
+
+def _scrolled(label: QLabel) -> QScrollArea:
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QScrollArea.Shape.NoFrame)
+    area.setWidget(label)
+    return area

@@ -1,0 +1,529 @@
+"""The Results page: how well a run classifies and where it goes wrong.
+
+For the current run or any past one: top-1 and top-5 accuracy, per-class precision and
+recall, the confusion matrix (click a cell to see its images), and every misclassified
+image with its true class and top-5 predictions, sortable by confidence and filterable
+by class. The numbers come from evaluation.json, which netlib.evaluate writes in a
+worker: a run is evaluated when it is first shown here (or when its best model is newer
+than its evaluation), and on request, optionally with AlexNet's ten-crop test.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui.pages.base import Page
+from gui.settings import read_json, write_json
+from gui.tasks import BackendInfo
+from gui.widgets.gallery import Gallery, GalleryItem
+from gui.widgets.thumbnails import to_thumbnail
+from gui.workers import LatestOnly, Worker, describe_error
+
+THUMBNAIL_BATCH = 24  # thumbnails sent to the GUI thread per progress report
+
+# -- jobs (run in workers; no Qt) -------------------------------------------------------
+
+
+def list_run_folders(runs_dir: Path, context) -> list[tuple[Path, str]]:
+    """Job: the run folders under `runs_dir`, newest first, as (path, "name · model")."""
+    from netlib.train import RunFolder
+
+    found = []
+    for folder in reversed(RunFolder.list_runs(runs_dir)):
+        try:
+            model = folder.config().model
+        except ValueError:
+            model = "?"
+        found.append((folder.path, f"{folder.path.name} · {model}"))
+    return found
+
+
+def read_evaluation(run_dir: Path, context) -> dict | None:
+    """Job: the run's evaluation.json, or None when it has none or it is older than the
+    run's best model (the model changed since: evaluate again)."""
+    from netlib.evaluate import load_evaluation
+    from netlib.train import RunFolder
+
+    folder = RunFolder.open(run_dir)
+    path = folder.file(RunFolder.EVALUATION)
+    if not path.is_file():
+        return None
+    try:
+        model = folder.model_path()
+    except ValueError:
+        return None
+    if model.stat().st_mtime > path.stat().st_mtime:
+        return None
+    return load_evaluation(run_dir)
+
+
+def evaluate_run(run_dir: Path, ten_crop: bool, context) -> dict:
+    """Job: netlib.evaluate on the run's validation images; returns evaluation.json."""
+    from netlib.evaluate import evaluate, load_evaluation
+
+    evaluate(run_dir, ten_crop=ten_crop, progress=context.progress_reporter(),
+             cancel=context.cancelled)
+    return load_evaluation(run_dir)
+
+
+def correct_images(run_dir: Path, evaluation: dict, label: int, context) -> list[GalleryItem]:
+    """Job: the images of class `label` the run classified correctly, with their top-5
+    (evaluation.json lists only the mistakes, so these are predicted again)."""
+    from netlib import data
+    from netlib.predict import load_model, predict
+    from netlib.train import RunFolder
+
+    folder = RunFolder.open(run_dir)
+    name = evaluation["classes"][label]
+    if evaluation["data"] == "validation":
+        root = Path(folder.dataset()["root"])
+        paths = [root / p for p, y in folder.split().get("validation", []) if int(y) == label]
+    else:
+        index = data.scan(evaluation["data"])
+        paths = [s.path for s in index.samples if index.classes[s.label] == name]
+    wrong = {m["path"] for m in evaluation["misclassified"]}
+    paths = [str(Path(p).resolve()) for p in paths if str(Path(p).resolve()) not in wrong]
+    context.check()
+    model = load_model(folder)
+    items = []
+    for prediction in predict(model, paths, top=5):
+        context.check()
+        if prediction.ok and prediction.top[0][0] == name:
+            items.append(GalleryItem(prediction.source, name, name, tuple(prediction.top)))
+    return items
+
+
+def decode_gallery_thumbnails(paths: list[str], size: int, context) -> None:
+    """Job: thumbnails of `paths`, reported as lists of (path, QImage) as they decode."""
+    from netlib.data import ImageError, decode_image
+
+    batch = []
+    for path in paths:
+        context.check()
+        try:
+            batch.append((path, to_thumbnail(decode_image(path), size)))
+        except ImageError:
+            continue
+        if len(batch) >= THUMBNAIL_BATCH:
+            context.report(batch)
+            batch = []
+    if batch:
+        context.report(batch)
+
+
+# -- the page -----------------------------------------------------------------------------
+
+
+class ResultsPage(Page):
+    key = "results"
+    title = "Results"
+    summary = "Accuracy, confusion matrix and misclassified images of a run"
+
+    #: An evaluation is on screen; carries the evaluation.json dict.
+    evaluation_shown = Signal(dict)
+    #: The images of a confusion-matrix cell are on screen: (true, predicted, count).
+    cell_shown = Signal(int, int, int)
+    #: Evaluating failed; carries the message.
+    evaluation_failed = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.backend: BackendInfo | None = None
+        self.runs_dir = Path("runs")
+        self.run_dir: Path | None = None
+        self.evaluation: dict | None = None
+        self.confusion = None  # ConfusionMatrix, once pyqtgraph may be imported
+        self._pending_run: Path | None = None
+        self._evaluate_worker: Worker | None = None
+        self._listing = LatestOnly(self.workers, self)
+        self._loading = LatestOnly(self.workers, self)
+        self._cells = LatestOnly(self.workers, self)
+        self._thumbnails = LatestOnly(self.workers, self)
+        self._build_layout()
+
+    # -- layout -------------------------------------------------------------------------------
+
+    def _build_layout(self) -> None:
+        heading = QLabel("Results")
+        heading.setObjectName("pageHeading")
+        self.run_combo = QComboBox()
+        self.run_combo.setMinimumWidth(120)
+        self.run_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.run_combo.setToolTip("A run folder under the runs folder (the Runs page sets it)")
+        self.refresh_button = QPushButton("Refresh")
+        self.ten_crop_check = QCheckBox("Ten-crop")
+        self.ten_crop_check.setToolTip(
+            "Average the predictions over the four corner and the centre crops and their "
+            "mirror images (AlexNet, section 4.1)"
+        )
+        self.evaluate_button = QPushButton("Evaluate")
+        self.evaluate_button.setToolTip("Evaluate the run's best model on its validation images")
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setFormat("%v / %m images")
+        self.progress_bar.setMaximumWidth(180)
+        self.cancel_button = QPushButton("Cancel")
+        top = QHBoxLayout()
+        top.addWidget(heading)
+        top.addSpacing(16)
+        top.addWidget(QLabel("Run"))
+        top.addWidget(self.run_combo, 1)
+        top.addWidget(self.refresh_button)
+        top.addWidget(self.ten_crop_check)
+        top.addWidget(self.evaluate_button)
+        top.addWidget(self.progress_bar)
+        top.addWidget(self.cancel_button)
+
+        self.summary_label = QLabel("No run chosen.")
+        self.summary_label.setObjectName("summaryLine")
+        self.summary_label.setTextFormat(Qt.TextFormat.RichText)
+        self.summary_label.setWordWrap(True)
+        self.summary_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.matrix_box = QVBoxLayout()
+        matrix_title = QLabel("Confusion matrix")
+        matrix_title.setObjectName("sectionTitle")
+        matrix_note = QLabel("Rows: true class · columns: predicted · colour: share of the row. "
+                             "Click a cell to see its images.")
+        matrix_note.setObjectName("mutedText")
+        matrix_note.setWordWrap(True)
+        self.matrix_placeholder = QLabel("No evaluation yet.")
+        self.matrix_placeholder.setObjectName("mutedText")
+        self.matrix_placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.matrix_box.addWidget(matrix_title)
+        self.matrix_box.addWidget(matrix_note)
+        self.matrix_box.addWidget(self.matrix_placeholder, 1)
+        left = QWidget()
+        left.setLayout(self.matrix_box)
+        left.setMinimumWidth(220)
+
+        self.gallery = Gallery()
+        self.per_class_table = QTableWidget(0, 4)
+        self.per_class_table.setHorizontalHeaderLabels(["Class", "Precision", "Recall", "Images"])
+        self.per_class_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.per_class_table.verticalHeader().hide()
+        self.per_class_table.setSortingEnabled(True)
+        self.per_class_table.setAlternatingRowColors(True)
+        self.per_class_table.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.Stretch
+        )
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.gallery, "Misclassified")
+        self.tabs.addTab(self.per_class_table, "Per class")
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.tabs)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([460, 800])
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(14, 10, 14, 6)
+        layout.addLayout(top)
+        layout.addWidget(self.summary_label)
+        layout.addWidget(self.splitter, 1)
+
+        self.run_combo.activated.connect(lambda _: self._on_run_chosen())
+        self.refresh_button.clicked.connect(self.refresh_runs)
+        self.evaluate_button.clicked.connect(lambda: self.evaluate())
+        self.cancel_button.clicked.connect(self.cancel_evaluation)
+        self.gallery.view_changed.connect(self._load_thumbnails)
+        self._set_evaluating(False)
+
+    # -- Page hooks -------------------------------------------------------------------------------
+
+    def backend_ready(self, backend: BackendInfo) -> None:
+        from gui.widgets.confusion import ConfusionMatrix  # pyqtgraph: only now
+
+        self.backend = backend
+        self.confusion = ConfusionMatrix()
+        self.matrix_box.replaceWidget(self.matrix_placeholder, self.confusion)
+        self.matrix_placeholder.hide()
+        self.confusion.cell_clicked.connect(self.show_cell)
+        self.refresh_runs()
+
+    def restore_settings(self, settings: QSettings) -> None:
+        self.ten_crop_check.setChecked(settings.value("ten_crop", "false") == "true")
+        sizes = read_json(settings, "splitter")
+        if isinstance(sizes, list) and all(isinstance(s, int) for s in sizes):
+            self.splitter.setSizes(sizes)
+
+    def save_settings(self, settings: QSettings) -> None:
+        settings.setValue("ten_crop", "true" if self.ten_crop_check.isChecked() else "false")
+        write_json(settings, "splitter", self.splitter.sizes())
+
+    def screenshot_plan(self):
+        def show_mistakes() -> None:
+            self.tabs.setCurrentIndex(0)
+            self.gallery.show_all()
+
+        return [(None, self.refresh_runs), (None, self._evaluate_if_needed),
+                (self.key, show_mistakes)]
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self._evaluate_if_needed()
+
+    def shutdown(self) -> None:
+        for job in (self._listing, self._loading, self._cells, self._thumbnails):
+            job.cancel()
+        super().shutdown()
+
+    # -- public -----------------------------------------------------------------------------------
+
+    def set_runs_dir(self, folder: str | Path) -> None:
+        self.runs_dir = Path(folder)
+        if self.backend is not None:
+            self.refresh_runs()
+
+    def refresh_runs(self) -> None:
+        """List the runs folder again (in a worker)."""
+        self._listing.submit(list_run_folders, self.runs_dir, on_result=self._on_runs_listed,
+                             on_error=self._on_error, name="list runs")
+
+    def open_run(self, run_dir: str | Path) -> None:
+        """Show run `run_dir`: its evaluation, or an evaluation made now when this page is
+        on screen (else when it is next shown)."""
+        self.run_dir = Path(run_dir)
+        self.evaluation = None
+        self._pending_run = self.run_dir
+        self.refresh_runs()
+        self._show_nothing(f"{self.run_dir.name}: reading its evaluation…")
+        self._loading.submit(read_evaluation, self.run_dir, on_result=self._on_evaluation_read,
+                             on_error=self._on_error, name="read evaluation")
+
+    def evaluate(self, ten_crop: bool | None = None) -> bool:
+        """Evaluate the chosen run (in a worker); False when there is none or one runs."""
+        if self.run_dir is None or self._evaluate_worker is not None:
+            return False
+        if ten_crop is not None:
+            self.ten_crop_check.setChecked(ten_crop)
+        self._set_evaluating(True)
+        self.progress_bar.setRange(0, 0)
+        how = " with ten crops" if self.ten_crop_check.isChecked() else ""
+        self._show_nothing(f"Evaluating {self.run_dir.name}{how}…")
+        self._evaluate_worker = self.workers.start(
+            evaluate_run, self.run_dir, self.ten_crop_check.isChecked(),
+            on_result=self._show_evaluation,
+            on_error=self._on_evaluation_error,
+            on_progress=self._on_progress,
+            on_cancelled=lambda: self._show_nothing("Evaluation cancelled."),
+            on_ended=self._on_evaluation_ended,
+            name="evaluate",
+        )
+        return True
+
+    def cancel_evaluation(self) -> None:
+        if self._evaluate_worker is not None:
+            self._evaluate_worker.cancel()
+
+    def show_cell(self, true: int, predicted: int) -> None:
+        """Show the images of confusion-matrix cell (true, predicted)."""
+        if self.evaluation is None:
+            return
+        classes = self.evaluation["classes"]
+        count = int(self.evaluation["confusion_matrix"][true][predicted])
+        if self.confusion is not None:
+            self.confusion.select(true, predicted)
+        self.tabs.setCurrentWidget(self.gallery)
+        if true != predicted:
+            self.gallery.show_cell(classes[true], classes[predicted], note=f"{count:,} images")
+            self.cell_shown.emit(true, predicted, len(self.gallery.shown_items()))
+            return
+        self.gallery.show_cell(classes[true], classes[true], items=[],
+                               note=f"{count:,} correctly classified: predicting them…")
+        self._cells.submit(
+            correct_images, self.run_dir, self.evaluation, true,
+            on_result=lambda items: self._on_correct_images(true, items),
+            on_error=self._on_error, name="cell images",
+        )
+
+    # -- internals --------------------------------------------------------------------------------
+
+    def _on_runs_listed(self, runs: list[tuple[Path, str]]) -> None:
+        current = self._pending_run or self.run_dir
+        self.run_combo.blockSignals(True)
+        self.run_combo.clear()
+        for path, label in runs:
+            self.run_combo.addItem(label, str(path))
+        if not runs:
+            self.run_combo.addItem(f"no runs in {self.runs_dir}", None)
+        index = self.run_combo.findData(str(current)) if current is not None else -1
+        self.run_combo.setCurrentIndex(max(0, index))
+        self.run_combo.blockSignals(False)
+        self._pending_run = None
+        if self.run_dir is None and runs:
+            self.open_run(runs[0][0])  # the newest
+        elif not runs and self.run_dir is None:
+            self._show_nothing(f"No runs in {self.runs_dir} yet: train one on the Train page.")
+        self._set_evaluating(self._evaluate_worker is not None)
+
+    def _on_run_chosen(self) -> None:
+        path = self.run_combo.currentData()
+        if path and Path(path) != self.run_dir:
+            self.open_run(path)
+
+    def _on_evaluation_read(self, evaluation: dict | None) -> None:
+        if evaluation is not None:
+            self._show_evaluation(evaluation)
+            return
+        self.evaluation = None
+        if not _has_model(self.run_dir):
+            self._show_nothing(f"{self.run_dir.name} has no saved model yet: it saves one at "
+                               f"the end of each epoch.")
+            return
+        self._show_nothing(f"{self.run_dir.name} has not been evaluated with its current model.")
+        self._evaluate_if_needed(reading=False)
+
+    def _evaluate_if_needed(self, reading: bool | None = None) -> None:
+        """Evaluate the chosen run when it is on screen and has no (current) evaluation.
+        `reading`: whether its evaluation.json is still being read (then that decides)."""
+        reading = self._loading.busy if reading is None else reading
+        if (self.isVisible() and self.run_dir is not None and self.evaluation is None
+                and not reading and self._evaluate_worker is None
+                and _has_model(self.run_dir)):
+            self.evaluate()
+
+    def _on_progress(self, progress: tuple[int, int]) -> None:
+        done, total = progress
+        self.progress_bar.setRange(0, max(1, total))
+        self.progress_bar.setValue(done)
+
+    def _show_evaluation(self, evaluation: dict) -> None:
+        self.evaluation = evaluation
+        classes = evaluation["classes"]
+        mistakes = evaluation["misclassified"]
+        how = "ten-crop" if evaluation.get("ten_crop") else "single crop"
+        where = "validation images" if evaluation["data"] == "validation" else evaluation["data"]
+        skipped = len(evaluation.get("skipped", []))
+        skipped_text = f" · {skipped:,} skipped" if skipped else ""
+        self.summary_label.setText(
+            f"<span style='font-size:13pt'><b>Top-1 {evaluation['top1']:.2%}</b> · "
+            f"<b>top-5 {evaluation['top5']:.2%}</b></span> &nbsp; {evaluation['images']:,} "
+            f"{_escape(where)} of {_escape(evaluation['run'])} · {len(mistakes):,} misclassified"
+            f"{skipped_text} · {_escape(evaluation['model_file'])}, {how} · evaluated "
+            f"{_escape(evaluation.get('created', ''))}"
+        )
+        if self.confusion is not None:
+            self.confusion.set_matrix(evaluation["confusion_matrix"], classes)
+        self._fill_per_class(evaluation["per_class"])
+        items = [GalleryItem.from_mistake(entry) for entry in mistakes]
+        self.gallery.set_items(items, classes, empty_text="No misclassified images.")
+        self.tabs.setTabText(0, f"Misclassified ({len(mistakes):,})")
+        self.evaluation_shown.emit(evaluation)
+
+    def _fill_per_class(self, rows: list[dict]) -> None:
+        table = self.per_class_table
+        table.setSortingEnabled(False)
+        table.setRowCount(len(rows))
+        for row, entry in enumerate(rows):
+            cells = [
+                (entry["class"], entry["class"]),
+                (_percent(entry["precision"]), entry["precision"]),
+                (_percent(entry["recall"]), entry["recall"]),
+                (f"{entry['support']:,}", entry["support"]),
+            ]
+            for column, (text, value) in enumerate(cells):
+                item = _SortableItem(text, value)
+                if column:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                if value is None:
+                    item.setToolTip("never predicted" if column == 1 else "no images")
+                table.setItem(row, column, item)
+        table.setSortingEnabled(True)
+
+    def _on_correct_images(self, true: int, items: list[GalleryItem]) -> None:
+        name = self.evaluation["classes"][true]
+        self.gallery.show_cell(name, name, items=items,
+                               note=f"{len(items):,} correctly classified")
+        self.cell_shown.emit(true, true, len(items))
+
+    def _load_thumbnails(self) -> None:
+        missing = self.gallery.missing_thumbnails()
+        if missing:
+            from gui.widgets.gallery import THUMBNAIL
+
+            self._thumbnails.submit(
+                decode_gallery_thumbnails, missing, THUMBNAIL,
+                on_progress=self._on_thumbnails, name="gallery thumbnails",
+            )
+
+    def _on_thumbnails(self, batch) -> None:
+        for path, image in batch:
+            self.gallery.set_thumbnail(path, image)
+
+    def _on_evaluation_error(self, error: Exception) -> None:
+        message = f"Could not evaluate {self.run_dir.name}: {describe_error(error)}"
+        self._show_nothing(message, error=True)
+        self.evaluation_failed.emit(message)
+
+    def _on_evaluation_ended(self) -> None:
+        self._evaluate_worker = None
+        self._set_evaluating(False)
+
+    def _on_error(self, error: Exception) -> None:
+        self.status_message.emit(describe_error(error))
+        self._show_nothing(describe_error(error), error=True)
+
+    def _show_nothing(self, text: str, error: bool = False) -> None:
+        colour = "#b03030" if error else "#5b6573"
+        self.summary_label.setText(f"<span style='color:{colour}'>{_escape(text)}</span>")
+        if error or self.evaluation is None:
+            self.evaluation = None if error else self.evaluation
+            if self.confusion is not None:
+                self.confusion.set_matrix([], [])
+            self.per_class_table.setRowCount(0)
+            self.gallery.set_items([], [], empty_text="No evaluation yet.")
+            self.tabs.setTabText(0, "Misclassified")
+
+    def _set_evaluating(self, evaluating: bool) -> None:
+        self.progress_bar.setVisible(evaluating)
+        self.cancel_button.setVisible(evaluating)
+        self.evaluate_button.setEnabled(not evaluating and self.run_dir is not None)
+
+
+class _SortableItem(QTableWidgetItem):
+    """A cell that shows text ("97.2%") and sorts by its value (None lowest)."""
+
+    def __init__(self, text: str, value):
+        super().__init__(text)
+        self.value = value
+
+    def __lt__(self, other) -> bool:
+        if not isinstance(other, _SortableItem):
+            return super().__lt__(other)
+        mine, theirs = self.value, other.value
+        if mine is None or theirs is None:
+            return mine is None and theirs is not None
+        return mine < theirs
+
+
+def _has_model(run_dir: Path) -> bool:
+    return (run_dir / "best.keras").is_file() or (run_dir / "last.keras").is_file()
+
+
+def _percent(value) -> str:
+    return "—" if value is None else f"{value:.1%}"
+
+
+def _escape(text: str) -> str:
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
