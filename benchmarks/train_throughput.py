@@ -8,16 +8,19 @@ Architectures (default mode), in the same run, same batch, precision and backend
     mobilenet_v2  vs keras.applications.MobileNetV2
     vgg16         vs keras.applications.VGG16
 
-Both models get the same synthetic float32 batch and are trained with `fit` (SGD,
-sparse cross-entropy); each timed window is one epoch of `--steps` steps, after
-`--warmup` untimed windows (tracing, compilation, allocation); the figure is the median
-of `--windows` windows. Ratio = ConvLab / Keras; target >= 1.0 on the CPU and a GPU.
+Both models get the same synthetic float32 batches and are trained with `fit` (SGD,
+sparse cross-entropy); each step is timed from its start to its loss being read, a
+window is `--steps` steps, the first `--warmup` windows (tracing, compilation,
+allocation) are left out, and the figure is the median of `--windows` windows, each side
+run `--rounds` times in A-B, B-A order. Ratio = ConvLab / Keras; target >= 1.0 on the CPU
+and a GPU.
 
 Input pipeline (`--from-folder [FOLDER]`): a real folder (default: generated shapes)
 goes through the trainer's own path, netlib.data's scan -> memory-mapped cache ->
 ImageBatches -> the training model (uint8 in, preprocessing inside), against the same
-model fed one pre-made uint8 batch from memory. Ratio = folder / memory; target >= 0.95
-(the pipeline never starves the device).
+model fed the same batches from a list in memory. Ratio = folder / memory; target >= 0.95
+(the pipeline never starves the device). The time to assemble one batch from the cache
+is printed too, as a share of a step: a figure the machine's load barely moves.
 
     python benchmarks/train_throughput.py [--models resnet50,vgg16] [--batch 8]
                                           [--size 96] [--precision mixed]
@@ -53,37 +56,42 @@ PAIRS = {
 }
 
 
-def window_timer():
-    """A Keras callback that records the wall time of each epoch (one timed window),
-    synchronised with the device by reading the loss at the window's end."""
+def step_timer():
+    """A Keras callback that records how long each training step takes, from the step's
+    start to its loss being read (which waits for the device)."""
     import keras
 
-    class WindowTimer(keras.callbacks.Callback):
+    class StepTimer(keras.callbacks.Callback):
         def __init__(self):
             super().__init__()
             self.seconds = []
 
-        def on_epoch_begin(self, epoch, logs=None):
+        def on_train_batch_begin(self, batch, logs=None):
             self._start = time.perf_counter()
 
-        def on_epoch_end(self, epoch, logs=None):
+        def on_train_batch_end(self, batch, logs=None):
             float((logs or {}).get("loss", 0.0))
             self.seconds.append(time.perf_counter() - self._start)
 
-    return WindowTimer()
+    return StepTimer()
 
 
 def images_per_second(model, data, batch: int, steps: int, warmup: int, windows: int) -> float:
-    """Median training images per second over `windows` epochs of `steps` steps."""
-    timer = window_timer()
+    """Median training images per second over `windows` windows of `steps` steps each,
+    after `warmup` windows. A window's time is the sum of its steps' times (fetching the
+    batch, the step, reading its loss), not Keras' per-epoch bookkeeping, which is the
+    same for both sides and only adds noise."""
+    timer = step_timer()
     if isinstance(data, tuple):
         x, y = data
         model.fit(x, y, batch_size=batch, epochs=warmup + windows, verbose=0,
                   callbacks=[timer], shuffle=False)
     else:
-        model.fit(data, epochs=warmup + windows, verbose=0, callbacks=[timer])
-    timed = timer.seconds[warmup:]
-    return batch * steps / statistics.median(timed)
+        epochs = -(-(warmup + windows) * steps // len(data))
+        model.fit(data, epochs=epochs, verbose=0, callbacks=[timer])
+    seconds = timer.seconds[warmup * steps :]
+    sums = [sum(seconds[i : i + steps]) for i in range(0, steps * windows, steps)]
+    return batch * steps / statistics.median(sums)
 
 
 def _alternating(keys: list[str], rounds: int) -> list[list[str]]:
@@ -186,17 +194,19 @@ def compare_pipeline(args) -> None:
         steps = len(train)
         models = build_models(config, len(prepared.classes), prepared.statistics)
         compile_for_training(models, config, len(prepared.classes), steps)
-        images, labels = train[0]
-        batch = len(labels)
+        # The baseline: the same batches, read from the cache beforehand and held in
+        # memory, so that only the loading differs (same pixels, same step cost).
+        preloaded = [train[i] for i in range(steps)]
+        batch = len(preloaded[0][1])
 
         class Memory(keras.utils.PyDataset):
-            """The same number of steps, every one the same in-memory batch."""
+            """The epoch's batches from a list in memory: loading costs nothing."""
 
             def __len__(self):
                 return steps
 
             def __getitem__(self, index):
-                return images, labels
+                return preloaded[index]
 
         print(f"{name}: {prepared.count('train')} images of {args.size}x{args.size} from "
               f"{prepared.root}, batch {batch}, {steps} steps per window")
@@ -211,6 +221,21 @@ def compare_pipeline(args) -> None:
         from_memory = statistics.median(rates["memory"])
         print(f"{'folder img/s':>14} {'memory img/s':>13} {'ratio':>6}")
         print(f"{from_folder:14.1f} {from_memory:13.1f} {from_folder / from_memory:6.2f}")
+        # What the folder costs per step, measured alone (little moved by the load):
+        loading = _seconds_per_batch(train)
+        step = batch / from_memory
+        print(f"  assembling a batch from the cache: {loading * 1e3:.3f} ms, "
+              f"{loading / step:.3%} of a training step")
+
+
+def _seconds_per_batch(batches, passes: int = 20) -> float:
+    """Mean time of `batches[i]` over `passes` epochs (reshuffled between them)."""
+    start = time.perf_counter()
+    for _ in range(passes):
+        for index in range(len(batches)):
+            batches[index]
+        batches.on_epoch_end()
+    return (time.perf_counter() - start) / (passes * len(batches))
 
 
 # ------------------------------------------------------------------ main
