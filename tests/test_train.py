@@ -217,8 +217,8 @@ def test_saved_models_are_inference_models_of_raw_pixels(reference):
 
 
 def test_tensorboard_logs_read_back(reference):
+    import tensorflow as tf
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
-    from tensorflow.python.framework import tensor_util
 
     folder, _ = reference
     rows = folder.metrics()
@@ -227,7 +227,7 @@ def test_tensorboard_logs_read_back(reference):
         events.Reload()
         tags = events.Tags()["tensors"]
         assert {"epoch_loss", "epoch_accuracy"} <= set(tags), tags
-        logged = [float(tensor_util.MakeNdarray(e.tensor_proto)) for e in events.Tensors("epoch_loss")]
+        logged = [float(tf.make_ndarray(e.tensor_proto)) for e in events.Tensors("epoch_loss")]
         expected = [row[prefix + "loss"] for row in rows]
         np.testing.assert_allclose(logged, expected, rtol=1e-5)
 
