@@ -224,6 +224,7 @@ class ResultsPage(Page):
         self.per_class_table.horizontalHeader().setSectionResizeMode(
             QHeaderView.ResizeMode.Stretch
         )
+        self.per_class_table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.gallery, "Misclassified")
@@ -387,10 +388,6 @@ class ResultsPage(Page):
             self._show_evaluation(evaluation)
             return
         self.evaluation = None
-        if not _has_model(self.run_dir):
-            self._show_nothing(f"{self.run_dir.name} has no saved model yet: it saves one at "
-                               f"the end of each epoch.")
-            return
         self._show_nothing(f"{self.run_dir.name} has not been evaluated with its current model.")
         self._evaluate_if_needed(reading=False)
 
@@ -398,10 +395,14 @@ class ResultsPage(Page):
         """Evaluate the chosen run when it is on screen and has no (current) evaluation.
         `reading`: whether its evaluation.json is still being read (then that decides)."""
         reading = self._loading.busy if reading is None else reading
-        if (self.isVisible() and self.run_dir is not None and self.evaluation is None
-                and not reading and self._evaluate_worker is None
-                and _has_model(self.run_dir)):
+        if (not self.isVisible() or self.run_dir is None or self.evaluation is not None
+                or reading or self._evaluate_worker is not None):
+            return
+        if _has_model(self.run_dir):
             self.evaluate()
+        else:
+            self._show_nothing(f"{self.run_dir.name} has no saved model yet: a run saves one "
+                               f"at the end of each epoch.")
 
     def _on_progress(self, progress: tuple[int, int]) -> None:
         done, total = progress
@@ -437,7 +438,7 @@ class ResultsPage(Page):
         table.setRowCount(len(rows))
         for row, entry in enumerate(rows):
             cells = [
-                (entry["class"], entry["class"]),
+                (entry["class"], row),  # sorts in label order
                 (_percent(entry["precision"]), entry["precision"]),
                 (_percent(entry["recall"]), entry["recall"]),
                 (f"{entry['support']:,}", entry["support"]),
