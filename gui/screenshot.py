@@ -41,9 +41,10 @@ def take_screenshots(window, folder: Path, pages: list[str] | None = None,
     """Render each page (or those named in `pages`) of `window` to `folder`/<name>.png,
     after each page's screenshot_plan has run and its workers have finished.
 
-    `make_run`: when a page that shows a run is chosen, a short run on the digits is
-    trained first (the Train page's own plan does it when that page is chosen), in the
-    window's runs folder: `--screenshot` points it at a temporary folder.
+    `make_run`: when a page that shows a run is chosen without the Train page, a short
+    run on the digits is trained first. (The Train page's own plan trains one unless it
+    shows a run already.) Runs go to the window's runs folder: `--screenshot` points it
+    at a temporary folder.
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -65,8 +66,6 @@ def take_screenshots(window, folder: Path, pages: list[str] | None = None,
         wait_until(window.is_idle, timeout_s, "the screenshot run to finish")
     saved = []
     for page in chosen:
-        if page.key == "train" and not make_run:
-            continue  # its plan trains a run: only into a folder made for it
         window.show_page(page.key)
         for name, action in page.screenshot_plan():
             action()

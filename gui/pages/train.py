@@ -305,6 +305,8 @@ class TrainPage(Page):
         write_json(settings, "splitter", self.splitter.sizes())
 
     def screenshot_plan(self):
+        if self.run_dir is not None:  # a run is on screen already: picture it
+            return [(self.key, lambda: None)]
         return [(None, self.start_screenshot_run), (self.key, lambda: None)]
 
     def confirm_close(self) -> bool:

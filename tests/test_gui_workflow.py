@@ -1,0 +1,106 @@
+"""The zero-configuration path, end to end, as a user takes it on a first start: the
+digits and LeNet-5 are already chosen; two epochs; Start; the Results page shows the
+confusion matrix and the misclassified images; a PNG dropped on the window is predicted
+with the new run's model; the pages render with that real content."""
+
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage
+from PySide6.QtWidgets import QApplication
+
+from gui.main_window import MainWindow
+from gui.screenshot import take_screenshots
+from gui.settings import open_settings
+from gui.tasks import DIGITS
+from netlib.predict import predict
+from netlib.train import Finished
+
+REPO = Path(__file__).resolve().parent.parent
+LOAD_MS = 180_000
+RUN_MS = 180_000
+
+
+def _drop(window, path: Path) -> bool:
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    centre = QPointF(window.width() / 2, window.height() / 2)
+    arguments = (
+        Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    )
+    try:  # PySide6 6.12 takes a QPointF; 6.11 a QPoint
+        enter = QDragEnterEvent(centre, *arguments)
+    except TypeError:
+        enter = QDragEnterEvent(centre.toPoint(), *arguments)
+    QApplication.sendEvent(window, enter)
+    if enter.isAccepted():
+        QApplication.sendEvent(window, QDropEvent(centre, *arguments))
+    return enter.isAccepted()
+
+
+@pytest.mark.slow
+def test_first_start_train_evaluate_predict(qtbot, tmp_path, monkeypatch):
+    monkeypatch.setenv("CONVLAB_SETTINGS_DIR", str(tmp_path / "settings"))
+    settings = open_settings()
+    settings.setValue("architectures/model", "lenet5")  # a quick first layer table
+    settings.setValue("runs/folder", str(tmp_path / "runs"))
+    settings.sync()
+    window = MainWindow()
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(window.backend_ready, timeout=LOAD_MS):
+        window.show()
+    qtbot.waitUntil(window.is_idle, timeout=LOAD_MS)
+
+    # Train: nothing to choose but the number of epochs.
+    train = window.page("train")
+    window.show_page("train")
+    assert (train.model_name, train.dataset_source) == ("lenet5", DIGITS)
+    train.form.fields["epochs"].setValue(2)
+    with qtbot.waitSignal(train.run_ended, timeout=RUN_MS) as ended:
+        qtbot.mouseClick(train.start_button, Qt.MouseButton.LeftButton)
+    outcome = ended.args[0]
+    assert isinstance(outcome, Finished) and outcome.epochs_completed == 2
+    run = Path(outcome.run_dir)
+    assert run.parent == tmp_path / "runs" and (run / "best.keras").is_file()
+    assert train.curves.points("val_loss")[0] == [1.0, 2.0]
+    qtbot.waitUntil(window.is_idle, timeout=RUN_MS)
+
+    # Results: the run just trained, evaluated once the page is on screen.
+    results = window.page("results")
+    with qtbot.waitSignal(results.evaluation_shown, timeout=RUN_MS) as shown:
+        window.show_page("results")
+    evaluation = shown.args[0]
+    assert results.run_dir == run and evaluation["run"] == run.name
+    assert results.confusion.counts.sum() == evaluation["images"] == 359
+    assert results.confusion.counts.tolist() == evaluation["confusion_matrix"]
+    mistakes = evaluation["misclassified"]
+    assert len(results.gallery.shown_items()) == len(mistakes) > 0
+    assert results.gallery.view.model().rowCount() == len(mistakes)
+
+    # Predict: a PNG dropped on the window, with the new run's model.
+    predict_page = window.page("predict")
+    qtbot.waitUntil(lambda: predict_page.predictor is not None
+                    and predict_page.predictor.key == f"run:{run}", timeout=RUN_MS)
+    png = tmp_path / "four.png"
+    Image.open(REPO / "resources" / "digits" / "4" / "0004.png").save(png)
+    with qtbot.waitSignal(predict_page.predictions_shown, timeout=RUN_MS) as predicted:
+        assert _drop(window, png)
+    assert window.current_page() is predict_page
+    [entry] = predicted.args[0]
+    [expected] = predict(run, [str(png)], top=5)
+    assert [name for name, _ in entry.top] == [name for name, _ in expected.top]
+    assert entry.top[0][1] == pytest.approx(expected.top[0][1], abs=1e-6)
+    qtbot.waitUntil(window.is_idle, timeout=RUN_MS)
+
+    # The pages as pictures, with this run's content (what --screenshot writes).
+    paths = take_screenshots(window, tmp_path / "shots", ["train", "results", "predict", "runs"])
+    assert [p.name for p in paths] == ["train.png", "results.png", "predict.png", "runs.png"]
+    assert len(list((tmp_path / "runs").iterdir())) == 1  # pictured, not trained again
+    for path in paths:
+        image = QImage(str(path))
+        assert (image.width(), image.height()) == (window.width(), window.height())
+        colours = {image.pixel(x, y) for x in range(0, image.width(), 5)
+                   for y in range(0, image.height(), 5)}
+        assert len(colours) > 40, path.name  # curves, heat maps, bars: not a blank page
