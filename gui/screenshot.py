@@ -42,9 +42,9 @@ def take_screenshots(window, folder: Path, pages: list[str] | None = None,
     after each page's screenshot_plan has run and its workers have finished.
 
     `make_run`: when a page that shows a run is chosen without the Train page, a short
-    run on the digits is trained first. (The Train page's own plan trains one unless it
-    shows a run already.) Runs go to the window's runs folder: `--screenshot` points it
-    at a temporary folder.
+    run on the digits is trained first (the Train page's own plan trains one unless it
+    shows a run already), and a second one before the Runs page, to overlay. Runs go to
+    the window's runs folder: `--screenshot` points it at a temporary folder.
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -66,6 +66,11 @@ def take_screenshots(window, folder: Path, pages: list[str] | None = None,
         wait_until(window.is_idle, timeout_s, "the screenshot run to finish")
     saved = []
     for page in chosen:
+        if make_run and page.key == "runs":
+            # A second run to overlay on the first: LeNet-5 with ReLU instead of tanh.
+            window.show_page("train")
+            window.page("train").start_screenshot_run("activation=relu")
+            wait_until(window.is_idle, timeout_s, "the comparison run to finish")
         window.show_page(page.key)
         for name, action in page.screenshot_plan():
             action()

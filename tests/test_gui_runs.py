@@ -114,20 +114,24 @@ def test_selected_runs_overlay_their_curves(window, runs):
     page.select_runs([finished, stopped])
     assert len(page.selected_runs()) == 2
     shown = page.curves.shown
-    assert set(shown) == {f"{p.name} ({kind})" for p in (finished, stopped)
+    # Both train lenet5: the legend tells them apart by their folders.
+    label = {path: f"lenet5 · {path.name}" for path in (finished, stopped)}
+    assert set(shown) == {f"{label[p]} ({kind})" for p in (finished, stopped)
                           for kind in ("val", "train")}
     for path in (finished, stopped):
         rows = RunFolder(path).metrics()
-        xs, ys = shown[f"{path.name} (val)"]
+        xs, ys = shown[f"{label[path]} (val)"]
         assert xs == [r["epoch"] for r in rows]
         assert ys == pytest.approx([100 * r["val_accuracy"] for r in rows])
     page.metric_combo.setCurrentText("Loss")
     rows = RunFolder(stopped).metrics()
-    assert page.curves.shown[f"{stopped.name} (train)"][1] == pytest.approx(
+    assert page.curves.shown[f"{label[stopped]} (train)"][1] == pytest.approx(
         [r["loss"] for r in rows]
     )
     page.metric_combo.setCurrentText("Learning rate")
-    assert set(page.curves.shown) == {finished.name, stopped.name}
+    assert set(page.curves.shown) == set(label.values())
+    page.select_runs([stopped])
+    assert set(page.curves.shown) == {"lenet5"}  # alone: the network names it
 
 
 def test_open_a_run_in_results_and_predict_and_resume_it_in_train(qtbot, window, runs):

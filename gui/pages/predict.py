@@ -236,8 +236,10 @@ class PredictPage(Page):
         heading = QLabel("Predict")
         heading.setObjectName("pageHeading")
         self.model_combo = QComboBox()
-        self.model_combo.setMinimumWidth(140)
-        self.model_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.model_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.model_combo.setMinimumContentsLength(28)  # "Run: 20250101-120000-lenet5"
         self.model_combo.addItem("Bundled LeNet-5 (digits)", BUNDLED)
         self.open_model_button = QPushButton("Open model…")
         self.open_model_button.setToolTip("A .keras file (loaded in Keras' safe mode)")

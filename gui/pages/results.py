@@ -165,8 +165,10 @@ class ResultsPage(Page):
         heading = QLabel("Results")
         heading.setObjectName("pageHeading")
         self.run_combo = QComboBox()
-        self.run_combo.setMinimumWidth(120)
-        self.run_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.run_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.run_combo.setMinimumContentsLength(16)
         self.run_combo.setToolTip("A run folder under the runs folder (the Runs page sets it)")
         self.refresh_button = QPushButton("Refresh")
         self.ten_crop_check = QCheckBox("Ten-crop")

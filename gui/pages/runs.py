@@ -84,9 +84,10 @@ def read_runs(runs_dir: Path, context) -> list[RunInfo]:
         status = folder.status()
         best = status.get("best_val_accuracy")
         metrics = tuple(folder.metrics())
+        options = ", ".join(f"{k}={v}" for k, v in sorted(config.model_options.items()))
         runs.append(RunInfo(
             path=folder.path,
-            model=config.model,
+            model=f"{config.model} ({options})" if options else config.model,
             dataset=_dataset_name(config.dataset),
             started=_started(folder.path),
             state=status.get("state", "unknown"),
@@ -97,6 +98,14 @@ def read_runs(runs_dir: Path, context) -> list[RunInfo]:
             metrics=metrics,
         ))
     return runs
+
+
+def _label(run: RunInfo, shown: list[RunInfo]) -> str:
+    """A run's name in a legend: its network ("resnet20", "lenet5 (activation=relu)"),
+    with its folder's name when another run shown trains the same."""
+    if sum(other.model == run.model for other in shown) > 1:
+        return f"{run.model} · {run.name}"
+    return run.model
 
 
 def _dataset_name(dataset: str) -> str:
@@ -265,9 +274,8 @@ class RunsPage(Page):
         write_json(settings, "splitter", self.splitter.sizes())
 
     def screenshot_plan(self):
-        def select_newest() -> None:
-            if self.runs:
-                self.select_runs([self.runs[0].path])
+        def select_newest() -> None:  # two runs overlaid, when there are two
+            self.select_runs([run.path for run in self.runs[:2]])
 
         return [(None, self.refresh), (self.key, select_newest)]
 
@@ -382,7 +390,8 @@ class RunsPage(Page):
         if self.curves is None:
             return
         metric = METRIC_CHOICES[self.metric_combo.currentText()]
-        self.curves.show_runs([(r.name, r.metrics) for r in self.selected_runs()], metric)
+        chosen = self.selected_runs()
+        self.curves.show_runs([(_label(run, chosen), run.metrics) for run in chosen], metric)
 
     def _emit_for_selected(self, signal) -> None:
         chosen = self.selected_runs()

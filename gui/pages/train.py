@@ -216,6 +216,7 @@ class TrainPage(Page):
         lower.addWidget(self.log)
         lower.setStretchFactor(0, 3)
         lower.setStretchFactor(1, 1)
+        lower.setSizes([560, 160])  # the curves first; the log below them
         self.lower_splitter = lower
 
         right = QWidget()
@@ -291,9 +292,10 @@ class TrainPage(Page):
         self.model_name = read_str(settings, "model", DEFAULT_MODEL) or DEFAULT_MODEL
         self.dataset_source = read_str(settings, "dataset", DIGITS) or DIGITS
         self._restored_config = read_json(settings, "config")
-        sizes = read_json(settings, "splitter")
-        if isinstance(sizes, list) and all(isinstance(s, int) for s in sizes):
-            self.splitter.setSizes(sizes)
+        for splitter, key in ((self.splitter, "splitter"), (self.lower_splitter, "lower_splitter")):
+            sizes = read_json(settings, key)
+            if isinstance(sizes, list) and all(isinstance(s, int) for s in sizes):
+                splitter.setSizes(sizes)
         self._show_dataset()
 
     def save_settings(self, settings: QSettings) -> None:
@@ -303,6 +305,7 @@ class TrainPage(Page):
         if config is not None:
             write_json(settings, "config", config.to_dict())
         write_json(settings, "splitter", self.splitter.sizes())
+        write_json(settings, "lower_splitter", self.lower_splitter.sizes())
 
     def screenshot_plan(self):
         if self.run_dir is not None:  # a run is on screen already: picture it
@@ -437,12 +440,15 @@ class TrainPage(Page):
             self.stop_button.setEnabled(False)
             self._show_message("Stopping at the end of this batch…")
 
-    def start_screenshot_run(self) -> None:
-        """`--screenshot`: a short LeNet-5 run on the digits, with the family's defaults."""
+    def start_screenshot_run(self, model_options: str = "") -> None:
+        """`--screenshot`: a short LeNet-5 run on the digits, with the family's defaults
+        (and `model_options`, e.g. "activation=relu")."""
         self.set_dataset(DIGITS)
         self._select_model(DEFAULT_MODEL)
         self.reset_to_defaults()
         self.form.fields["epochs"].setValue(SCREENSHOT_EPOCHS)
+        self.form.fields["model_options"].setText(model_options)
+        self._validate()
         if not self.start():
             raise RuntimeError(f"The screenshot run could not start: {self.form.problem()}")
 

@@ -14,6 +14,11 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGraphicsItem, QWidget
 
+# One colour per run on the Runs page (Tableau 10: told apart by most eyes and printers).
+RUN_COLORS = (
+    (31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
+    (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207),
+)
 TRAIN_COLOR = (52, 101, 164)
 VALIDATION_COLOR = (230, 126, 34)
 RATE_COLOR = (46, 139, 87)
@@ -184,13 +189,23 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
             self.series["learning_rate"].add(epoch, rate)
 
     def _show_all(self) -> None:
-        rates = self.series["learning_rate"].y
-        # A schedule that spans decades reads best on a log scale; a constant rate has
-        # no decades to show (and a log axis would label none).
-        self.rate_plot.setLogMode(y=bool(rates) and max(rates) >= 10 * min(rates))
+        self._fit_rate_axis()
         for series in self.series.values():
             series.show()
         self._fit_loss_axis()
+
+    def _fit_rate_axis(self) -> None:
+        """A schedule that spans decades reads best on a log scale; a rate that changes
+        less is shown from 0 (a constant one in the middle, not at an edge)."""
+        rates = self.series["learning_rate"].y
+        if not rates:
+            return
+        logarithmic = max(rates) >= 10 * min(rates)
+        self.rate_plot.setLogMode(y=logarithmic)
+        if logarithmic:
+            self.rate_plot.enableAutoRange(y=True)
+        else:
+            self.rate_plot.setYRange(0, 1.5 * max(rates), padding=0)
 
     def _fit_loss_axis(self) -> None:
         """Loss from 0 to a little above the highest seen: the axis moves only when a
@@ -213,7 +228,7 @@ class RunComparison(pg.PlotWidget):
         super().__init__(parent, background="w")
         self.plot_item = self.getPlotItem()
         _style_plot(self.plot_item, "", "")
-        self.legend = self.plot_item.addLegend(offset=(-8, 8), labelTextColor="k")
+        self.legend = self.plot_item.addLegend(offset=(-8, -8), labelTextColor="k")
         self.metric = "accuracy"
         self.shown: dict[str, tuple[list[float], list[float]]] = {}
         self.setMinimumHeight(220)
@@ -231,9 +246,15 @@ class RunComparison(pg.PlotWidget):
         label, percent = METRICS[metric]
         self.plot_item.setLabel("left", label)
         self.plot_item.setLogMode(y=metric == "learning_rate")
+        # Accuracy curves rise to the top, losses fall to the bottom: the legend goes
+        # where they are not.
+        if percent:
+            self.legend.anchor((1, 1), (1, 1), offset=(-8, -8))
+        else:
+            self.legend.anchor((1, 0), (1, 0), offset=(-8, 8))
         scale = 100.0 if percent else 1.0
         for index, (name, rows) in enumerate(runs):
-            color = pg.intColor(index, hues=max(len(runs), 6), values=1, maxValue=200)
+            color = RUN_COLORS[index % len(RUN_COLORS)]
             epochs = [float(r["epoch"]) for r in rows]
             keys = [metric] if metric == "learning_rate" else ["val_" + metric, metric]
             for key in keys:
