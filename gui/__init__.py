@@ -4,10 +4,14 @@ Layout
     app.py           `main(argv)`: parse the app's flags, make the QApplication and the window
     main_window.py   MainWindow: navigation, the page stack, the status bar, drag and drop,
                      settings, and loading Keras in a worker after the first paint
-    pages/           one Page (a QWidget) per module: architectures, dataset, placeholder
-    widgets/         the pieces pages are made of (layer table, options form, thumbnails...)
+    pages/           one Page (a QWidget) per module: architectures, dataset, train,
+                     results, predict, runs
+    widgets/         the pieces pages are made of (layer table, options form, thumbnails,
+                     training form, curves, confusion matrix, gallery, top-5 bars...)
     workers.py       Worker, WorkerPool, LatestOnly: long work off the GUI thread
-    tasks.py         the jobs workers run (build + summarize, scan, split, cache): no Qt
+    tasks.py         the jobs workers run (build + summarize, scan, split, cache): no Qt;
+                     the train, results, predict and runs pages keep their own jobs at the
+                     top of their modules, as plain functions of the same form
     settings.py      QSettings in one place (CONVLAB_SETTINGS_DIR moves it for tests)
     screenshot.py    `--screenshot DIR`: every page rendered with real content, offscreen
 

@@ -218,6 +218,7 @@ class MainWindow(QMainWindow):
         runs.open_results.connect(lambda run: self._open_run_in(results, run))
         runs.open_predict.connect(lambda run: self._open_run_in(predict, run))
         runs.resume_requested.connect(lambda run: self._open_run_in(train, run))
+        runs.runs_deleted.connect(lambda _deleted: results.refresh_runs())
 
     def _on_run_started(self, run_dir: Path) -> None:
         runs = self.page("runs")

@@ -390,7 +390,9 @@ def _graph(model: keras.Model) -> dict[int, object]:
 def _call(model: keras.Model, layer) -> object:
     node = _graph(model).get(id(layer))
     if node is None:
-        raise ValueError(f"{layer.name} is not on the path from {model.name}'s input to its output.")
+        raise ValueError(
+            f"{layer.name} is not on the path from {model.name}'s input to its output."
+        )
     return node
 
 

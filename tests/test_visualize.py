@@ -150,7 +150,9 @@ def test_feature_maps_are_the_layer_outputs_and_tile_into_a_grid():
     view = Visualizer(loaded.model)
     maps = view.feature_maps(digit, "lenet5/c1_act")
     network = loaded.model.get_layer("lenet5")
-    preprocess = keras.Sequential([loaded.model.get_layer("rescale"), loaded.model.get_layer("normalize")])
+    preprocess = keras.Sequential(
+        [loaded.model.get_layer("rescale"), loaded.model.get_layer("normalize")]
+    )
     expected = keras.Model(network.inputs[0], network.get_layer("c1_act").output)(
         preprocess(digit[None].astype("float32"))
     )

@@ -361,7 +361,10 @@ class PredictPage(Page):
 
     def restore_settings(self, settings: QSettings) -> None:
         key = read_str(settings, "model", BUNDLED) or BUNDLED
-        if key != BUNDLED and not _model_path(key).exists():
+        try:
+            if key != BUNDLED and not _model_path(key).exists():
+                key = BUNDLED  # the run or file has gone since
+        except ValueError:  # a settings file edited by hand
             key = BUNDLED
         self.model_key = key
         self._add_model_item(key)
@@ -507,11 +510,13 @@ class PredictPage(Page):
             self.model_label.setText(f"{message} Still using: {self.predictor.description}")
 
     def _ask_model(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open a Keras model", "", "Keras models (*.keras)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open a Keras model", "", "Keras models (*.keras)"
+        )
         if path:
             self.open_model_file(path)
 
-    # -- predictions ---------------------------------------------------------------------------------
+    # -- predictions ------------------------------------------------------------------------
 
     def _add_sources(self, sources: list[tuple[str, object]]) -> None:
         self.sources = self.sources + sources

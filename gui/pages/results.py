@@ -37,6 +37,8 @@ from gui.widgets.gallery import Gallery, GalleryItem
 from gui.widgets.thumbnails import to_thumbnail
 from gui.workers import LatestOnly, Worker, describe_error
 
+RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter  # numbers
+
 THUMBNAIL_BATCH = 24  # thumbnails sent to the GUI thread per progress report
 
 # -- jobs (run in workers; no Qt) -------------------------------------------------------
@@ -448,7 +450,7 @@ class ResultsPage(Page):
             for column, (text, value) in enumerate(cells):
                 item = _SortableItem(text, value)
                 if column:
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                    item.setTextAlignment(RIGHT)
                 if value is None:
                     item.setToolTip("never predicted" if column == 1 else "no images")
                 table.setItem(row, column, item)

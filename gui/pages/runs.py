@@ -39,6 +39,8 @@ from gui.settings import read_json, read_str, write_json
 from gui.tasks import BackendInfo
 from gui.workers import LatestOnly, describe_error
 
+RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter  # numbers
+
 #: netlib.train.trainer.DEFAULT_RUNS_DIR (repeated: importing the trainer imports Keras).
 DEFAULT_RUNS_DIR = "runs"
 COLUMNS = ("Run", "Model", "Dataset", "Started", "State", "Epochs", "Best val. accuracy")
@@ -365,7 +367,7 @@ class RunsPage(Page):
                 item = QTableWidgetItem(text)
                 item.setToolTip(str(run.path) if column == 0 else text)
                 if column >= 5:
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                    item.setTextAlignment(RIGHT)
                 self.table.setItem(row, column, item)
         self._show_empty(
             "" if runs else f"No runs in {self.folder.resolve()} yet: train one on the Train page."

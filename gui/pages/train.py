@@ -512,7 +512,8 @@ class TrainPage(Page):
         if event.initial_epoch and self.curves is not None:
             from netlib.train import RunFolder
 
-            rows = [r for r in RunFolder(event.run_dir).metrics() if r["epoch"] <= event.initial_epoch]
+            done = event.initial_epoch
+            rows = [r for r in RunFolder(event.run_dir).metrics() if r["epoch"] <= done]
             self.curves.set_history(rows)
         if self.curves is not None:
             self.curves.set_epochs(event.epochs)
@@ -718,7 +719,7 @@ def _source_of(dataset: str) -> str:
 
 
 def _duration(seconds: float) -> str:
-    seconds = int(round(max(0.0, seconds)))
+    seconds = round(max(0.0, seconds))
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"

@@ -264,7 +264,9 @@ class RunComparison(pg.PlotWidget):
                 validation = key.startswith("val_") or metric == "learning_rate"
                 pen = pg.mkPen(color, width=2.5 if validation else 1.2,
                                style=Qt.PenStyle.SolidLine if validation else Qt.PenStyle.DashLine)
-                suffix = "" if metric == "learning_rate" else (" (val)" if validation else " (train)")
+                suffix = " (val)" if validation else " (train)"
+                if metric == "learning_rate":
+                    suffix = ""
                 self.plot_item.plot(xs, ys, pen=pen, name=f"{name}{suffix}")
                 self.shown[f"{name}{suffix}"] = (xs, ys)
         self.plot_item.enableAutoRange()

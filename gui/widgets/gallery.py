@@ -160,7 +160,8 @@ class GalleryDelegate(QStyledItemDelegate):
         painter.drawText(header, Qt.AlignmentFlag.AlignVCenter, f"true {item.true} · {verdict}")
         font.setBold(False)
         painter.setFont(font)
-        bars = QRect(text_left, header.bottom() + 4, header.width(), rect.bottom() - header.bottom())
+        bars = QRect(text_left, header.bottom() + 4, header.width(),
+                     rect.bottom() - header.bottom())
         paint_top_k(painter, bars, item.top, item.true)
         painter.restore()
 

@@ -98,7 +98,8 @@ class PredictionDelegate(QStyledItemDelegate):
         painter.setPen(TEXT_COLOR)
         metrics = painter.fontMetrics()
         painter.drawText(header, Qt.AlignmentFlag.AlignVCenter,
-                         metrics.elidedText(entry.name, Qt.TextElideMode.ElideMiddle, header.width()))
+                         metrics.elidedText(entry.name, Qt.TextElideMode.ElideMiddle,
+                                            header.width()))
         font.setBold(False)
         painter.setFont(font)
         body = QRect(left, header.bottom() + 4, header.width(), rect.bottom() - header.bottom() - 4)
