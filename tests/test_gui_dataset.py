@@ -126,11 +126,13 @@ def test_a_dropped_folder_is_scanned_with_counts_and_skipped_files(qtbot, window
     assert page.thumbnails.shown == {"cat": 3, "dog": 3}
 
 
-def test_dropping_a_file_rather_than_a_folder_is_refused(window, page, tmp_path):
+def test_a_dropped_image_file_goes_to_predict_and_leaves_the_dataset(window, page, tmp_path):
     picture = tmp_path / "one.png"
     Image.new("RGB", (8, 8)).save(picture)
     accepted, _ = _drop(window, picture)
-    assert not accepted
+    assert accepted
+    assert window.current_page().key == "predict"
+    assert [name for name, _ in window.page("predict").sources] == ["one.png"]
     assert page.source == DIGITS
 
 

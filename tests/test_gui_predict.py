@@ -92,6 +92,15 @@ def test_dropped_images_are_predicted_with_the_bundled_model_before_any_training
     assert page.list.selected_entry() is entries[-1]
     assert page.bars.top == entries[-1].top
 
+    # A second drop adds to the list: the images already there are not predicted again.
+    [more] = _digit_files(tmp_path / "more")[:1]
+    with qtbot.waitSignal(page.predictions_shown, timeout=WORK_MS) as shown:
+        assert _drop(window, [more])
+    assert [e.name for e in shown.args[0]] == ["three.png"]
+    listed = page.entries()
+    assert len(listed) == 4 and all(a is b for a, b in zip(listed, entries))
+    assert page.list.selected_entry() is listed[3] and listed[3].top[0][0] == "3"
+
 
 def test_a_text_file_and_folders_get_a_clear_message(qtbot, window, tmp_path):
     page = window.page("predict")

@@ -221,12 +221,13 @@ class PredictPage(Page):
         self.predictor: Predictor | None = None
         self.model_key = BUNDLED
         self.sources: list[tuple[str, object]] = []  # what the list shows, in order
+        self._entries: list[PredictedImage | None] = []  # their predictions, as they come
+        self._generation = 0  # which model the predictions are from: one count per load
         self._pasted = 0
         self._class_row: int | None = None  # the top-5 row the heat map explains
         self._last: Explanation | None = None  # the explanation on screen
         self._colors = None  # the heat map's colour table (pyqtgraph's "inferno")
         self._loads = LatestOnly(self.workers, self)
-        self._predictions = LatestOnly(self.workers, self)
         self._explanations = LatestOnly(self.workers, self)
         self._build_layout()
 
@@ -396,11 +397,10 @@ class PredictPage(Page):
         return [(None, lambda: self.add_files(samples)), (None, show), (self.key, lambda: None)]
 
     def is_idle(self) -> bool:
-        return (not self._loads.busy and not self._predictions.busy
-                and not self._explanations.busy and super().is_idle())
+        return not self._loads.busy and not self._explanations.busy and super().is_idle()
 
     def shutdown(self) -> None:
-        for job in (self._loads, self._predictions, self._explanations):
+        for job in (self._loads, self._explanations):
             job.cancel()
         super().shutdown()
 
@@ -464,6 +464,8 @@ class PredictPage(Page):
 
     def clear(self) -> None:
         self.sources = []
+        self._entries = []
+        self._generation += 1  # predictions still on their way are dropped
         self.list.set_entries([])
         self._show_detail(None)
         self._show_notice("")
@@ -494,9 +496,11 @@ class PredictPage(Page):
             self.filters_label.setPixmap(QPixmap.fromImage(to_qimage(predictor.filters)))
         else:
             self.filters_label.setText("This model has no convolution layer.")
+        self._generation += 1
+        self._entries = [None] * len(self.sources)
         self.model_loaded.emit(predictor)
         if self.sources:
-            self._predict(self.sources)
+            self._predict(0, self.sources)
 
     def _on_model_error(self, error: Exception) -> None:
         message = f"This model cannot be used: {describe_error(error)}"
@@ -519,20 +523,30 @@ class PredictPage(Page):
     # -- predictions ------------------------------------------------------------------------
 
     def _add_sources(self, sources: list[tuple[str, object]]) -> None:
+        start = len(self.sources)
         self.sources = self.sources + sources
+        self._entries = self._entries + [None] * len(sources)
         if self.predictor is not None:
-            self._predict(self.sources)
+            self._predict(start, sources)
 
-    def _predict(self, sources: list[tuple[str, object]]) -> None:
-        self._predictions.submit(predict_images, self.predictor, list(sources),
-                                 on_result=self._on_predicted, on_error=self._on_predict_error,
-                                 name="predict")
+    def _predict(self, start: int, sources: list[tuple[str, object]]) -> None:
+        """Predict `sources`, the images from position `start` on (only the new ones: a
+        thousand images on screen are not predicted again for one more)."""
+        generation = self._generation
+        self.workers.start(
+            predict_images, self.predictor, list(sources),
+            on_result=lambda entries: self._on_predicted(start, entries, generation),
+            on_error=self._on_predict_error, name="predict",
+        )
 
-    def _on_predicted(self, entries: list[PredictedImage]) -> None:
+    def _on_predicted(self, start: int, entries: list[PredictedImage], generation: int) -> None:
+        if generation != self._generation:
+            return  # made with a model replaced since (or before a Clear)
+        self._entries[start : start + len(entries)] = entries
         previous = self.list.currentIndex().row()
-        self.list.set_entries(entries)
-        if entries:
-            self.list.select_row(previous if 0 <= previous < len(entries) else len(entries) - 1)
+        self.list.set_entries([e for e in self._entries if e is not None])
+        new_row = sum(e is not None for e in self._entries[: start + len(entries)]) - 1
+        self.list.select_row(previous if start == 0 and 0 <= previous <= new_row else new_row)
         failed = [e for e in entries if not e.ok]
         if failed:
             names = ", ".join(e.name for e in failed[:3]) + ("…" if len(failed) > 3 else "")
