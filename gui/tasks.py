@@ -183,11 +183,6 @@ def check_reference(info, config: ModelConfig, totals) -> ReferenceCheck:
     return ReferenceCheck(_count(totals, trainable_only), trainable_only, None, int(totals.macs))
 
 
-def default_classes(info) -> int:
-    """The classes of the model's headline reference (10 for LeNet-5), else 1000."""
-    return info.reference.classes if info.reference is not None else 1000
-
-
 def _count(totals, trainable_only: bool) -> int:
     return int(totals.trainable_params if trainable_only else totals.params)
 

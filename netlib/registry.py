@@ -148,6 +148,12 @@ class ModelInfo:
         return self.references[0] if self.references else None
 
     @property
+    def paper_classes(self) -> int:
+        """The class count of the paper's own dataset (10 for LeNet-5 and the CIFAR
+        networks, 1000 for ImageNet): that of the headline reference, else 1000."""
+        return self.reference.classes if self.reference is not None else 1000
+
+    @property
     def defaults(self) -> dict[str, Any]:
         return {o.name: o.default for o in self.options}
 

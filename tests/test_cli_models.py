@@ -91,8 +91,11 @@ def test_summary_bad_name_and_size_are_refused(capsys):
 def test_summary_without_a_matching_reference_says_so(capsys):
     code, out, _ = _run(capsys, "summary", "lenet5", "--classes", "7")
     assert code == 0 and "Published counts: none for this configuration" in out
-    code, out, _ = _run(capsys, "summary", "lenet5", "--classes", "10")
+    code, out, _ = _run(capsys, "summary", "lenet5")  # the paper's 10 classes by default
     assert "  params 61,706 total; " in out and "- matches" in out
+    assert any(line.startswith("predictions ") and " 10 " in line for line in out.splitlines())
+    code, out, _ = _run(capsys, "summary", "lenet5", "--classes", "1000")
+    assert "  params 145,856 total" not in out and "145,856" in out
 
 
 def test_rich_table_fits_a_100_column_terminal(capsys, monkeypatch):
@@ -130,9 +133,11 @@ def test_list_counts_are_summarize_totals_and_are_cached(capsys):
     code, out, err = _run(capsys, "list", "resnet2*", "--format", "json")
     assert code == 0 and "counting resnet20" in err
     (entry,) = json.loads(out)
-    totals = netlib.summarize(netlib.build("resnet20")).totals
+    # Counted at the paper's 10 CIFAR classes: the paper's 0.27M parameters.
+    totals = netlib.summarize(netlib.build("resnet20", classes=10)).totals
     assert (entry["params"], entry["trainable_params"], entry["macs"]) == (
         totals.params, totals.trainable_params, totals.macs)
+    assert entry["trainable_params"] == 269_722
 
     code, again, err = _run(capsys, "list", "resnet2*", "--format", "json")
     assert code == 0 and err == "" and again == out  # from the cache: nothing rebuilt
@@ -144,7 +149,7 @@ def test_list_counts_are_summarize_totals_and_are_cached(capsys):
 def test_list_recounts_a_stale_or_damaged_cache(capsys):
     path = counts_file()
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"version": 1, "models": {
+    path.write_text(json.dumps({"version": 2, "models": {
         "resnet20": {"key": "from an older builder", "params": 1, "trainable_params": 1,
                      "macs": 1}}}))
     code, out, err = _run(capsys, "list", "resnet2*", "--format", "json")

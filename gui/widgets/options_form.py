@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.tasks import ModelConfig, default_classes
+from gui.tasks import ModelConfig
 
 MAX_INPUT_SIZE = 4096
 MAX_CLASSES = 1_000_000
@@ -82,9 +82,9 @@ class OptionsForm(QWidget):
             f"{info.input_shape[0]} px."
         )
         self._add_row("input_size", "Input size", size)
-        classes = _spin(1, MAX_CLASSES, values.get("classes", default_classes(info)))
+        classes = _spin(1, MAX_CLASSES, values.get("classes", info.paper_classes))
         classes.setToolTip(
-            f"Outputs of the classifier (1000 for ImageNet; the paper's: {default_classes(info)})."
+            f"Outputs of the classifier (1000 for ImageNet; the paper's: {info.paper_classes})."
         )
         self._add_row("classes", "Classes", classes)
         for option in info.options:

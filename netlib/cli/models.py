@@ -19,7 +19,7 @@ from pathlib import Path
 
 FORMATS = ("table", "markdown", "csv", "json")
 # Bump when what the counts cache stores, or how it is computed, changes.
-_COUNTS_VERSION = 1
+_COUNTS_VERSION = 2  # 2: counted at the paper's class count
 
 
 def add_commands(commands) -> None:
@@ -27,7 +27,7 @@ def add_commands(commands) -> None:
         "list",
         help="the networks ConvLab can build, with their parameters and MACs",
         description="List the registered networks: name, family, year, parameters and "
-        "multiply-accumulates (MACs) per image at the paper's input size and 1000 classes. "
+        "multiply-accumulates (MACs) per image at the paper's input size and class count. "
         "Counting builds each network once; the counts are cached.",
     )
     listing.add_argument(
@@ -53,8 +53,9 @@ def add_commands(commands) -> None:
         "--input-size", type=int, default=None, metavar="N",
         help="square input of N x N pixels (default: the paper's)",
     )
-    summary.add_argument("--classes", type=int, default=1000, metavar="N",
-                         help="number of classes (default 1000)")
+    summary.add_argument("--classes", type=int, default=None, metavar="N",
+                         help="number of classes (default: the paper's dataset's, e.g. 10 "
+                         "for LeNet-5 and the CIFAR networks, 1000 for ImageNet)")
     summary.add_argument(
         "--set", action="append", default=[], metavar="KEY=VALUE", dest="options",
         help="an architecture option, e.g. --set shortcut=A (repeatable)",
@@ -73,6 +74,8 @@ def run_summary(args) -> int:
 
     info = netlib.model_info(args.name)
     options = parse_options(info, args.options)
+    if args.classes is None:
+        args.classes = info.paper_classes
     model = netlib.build(
         args.name, input_shape=args.input_size, classes=args.classes, **options
     )
@@ -214,7 +217,8 @@ def run_list(args) -> int:
 
         print("\n".join(columns(headers, aligns, rows)))
     if counts:
-        print("Params: all weights at 1000 classes and the paper's input size; "
+        print("Params: all weights at the paper's input size and class count (10 for "
+              "LeNet-5 and the CIFAR networks, else 1000); "
               "MACs: multiply-accumulates per image (FLOPs = 2 x MACs).")
     return 0
 
@@ -265,7 +269,9 @@ def _count(name: str) -> dict:
 
     import netlib
 
-    totals = netlib.summarize(netlib.build(name)).totals
+    totals = netlib.summarize(
+        netlib.build(name, classes=netlib.model_info(name).paper_classes)
+    ).totals
     keras.backend.clear_session()
     gc.collect()
     return {"params": totals.params, "trainable_params": totals.trainable_params,
