@@ -8,6 +8,10 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.requirements-installed
 # Extra arguments for pytest, e.g. `make test PYTEST_ARGS="-k resnet -x"`.
 PYTEST_ARGS ?=
+# The suite is mostly single-threaded Python (building Keras graphs), so it runs in one
+# process per core (pytest-xdist), at most four: each holds its own TensorFlow.
+# `make test TEST_WORKERS=0` runs it in this process.
+TEST_WORKERS ?= auto
 
 .PHONY: run test venv bench clean
 
@@ -15,7 +19,8 @@ run: $(STAMP)
 	$(PY) main.py
 
 test: $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest tests $(PYTEST_ARGS)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest tests -n $(TEST_WORKERS) --maxprocesses=4 \
+		--durations=10 $(PYTEST_ARGS)
 
 venv: $(STAMP)
 

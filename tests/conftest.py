@@ -18,3 +18,10 @@ if str(REPO) not in sys.path:
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow: takes more than a few seconds")
+    # Keras 3.15's TensorFlow backend calls np.array(tensor, copy=False) on every
+    # convert_to_numpy; NumPy 2 warns each time. Theirs to fix, and a thousand copies of
+    # it would bury any warning of ours.
+    config.addinivalue_line(
+        "filterwarnings",
+        "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning",
+    )

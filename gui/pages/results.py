@@ -465,7 +465,7 @@ class ResultsPage(Page):
     def _load_thumbnails(self) -> None:
         missing = self.gallery.missing_thumbnails()
         if missing:
-            from gui.widgets.gallery import THUMBNAIL
+            from gui.widgets.topk_bars import CARD_THUMBNAIL as THUMBNAIL
 
             self._thumbnails.submit(
                 decode_gallery_thumbnails, missing, THUMBNAIL,

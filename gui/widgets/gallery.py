@@ -13,8 +13,8 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPixmap
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QSize, Qt, Signal
+from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -28,9 +28,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.widgets.topk_bars import ROW_HEIGHT, TEXT_COLOR, WRONG_COLOR, paint_top_k
+from gui.widgets.topk_bars import ROW_HEIGHT, TEXT_COLOR, WRONG_COLOR, paint_card, paint_top_k
 
-THUMBNAIL = 64
 CARD = QSize(318, 24 + 5 * ROW_HEIGHT + 10)
 SORTS = {
     "most confident first": True,
@@ -137,31 +136,13 @@ class GalleryDelegate(QStyledItemDelegate):
             return
         rect = option.rect.adjusted(3, 3, -3, -3)
         painter.save()
-        selected = bool(option.state & QStyle.StateFlag.State_Selected)
-        painter.setPen(QColor(217, 221, 227))
-        painter.setBrush(QColor(232, 240, 252) if selected else QColor(255, 255, 255))
-        painter.drawRoundedRect(rect, 4, 4)
-        box = QRect(rect.left() + 6, rect.top() + 6, THUMBNAIL, THUMBNAIL)
-        thumbnail = self.model.thumbnails.get(item.path)
-        if thumbnail is not None:
-            pixmap = QPixmap.fromImage(thumbnail)
-            left = box.left() + (THUMBNAIL - pixmap.width()) // 2
-            top = box.top() + (THUMBNAIL - pixmap.height()) // 2
-            painter.drawPixmap(left, top, pixmap)
-        else:
-            painter.fillRect(box, QColor(242, 244, 247))
-        text_left = box.right() + 10
-        header = QRect(text_left, rect.top() + 4, rect.right() - text_left - 4, 18)
-        font = QFont(painter.font())
-        font.setBold(True)
-        painter.setFont(font)
-        painter.setPen(TEXT_COLOR if item.correct else WRONG_COLOR)
         verdict = "correct" if item.correct else f"predicted {item.predicted}"
-        painter.drawText(header, Qt.AlignmentFlag.AlignVCenter, f"true {item.true} · {verdict}")
-        font.setBold(False)
-        painter.setFont(font)
-        bars = QRect(text_left, header.bottom() + 4, header.width(),
-                     rect.bottom() - header.bottom())
+        bars = paint_card(
+            painter, rect, selected=bool(option.state & QStyle.StateFlag.State_Selected),
+            thumbnail=self.model.thumbnails.get(item.path),
+            title=f"true {item.true} · {verdict}",
+            title_color=TEXT_COLOR if item.correct else WRONG_COLOR,
+        )
         paint_top_k(painter, bars, item.top, item.true)
         painter.restore()
 

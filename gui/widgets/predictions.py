@@ -10,13 +10,12 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QRect, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPixmap
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QSize, Qt
+from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from gui.widgets.topk_bars import ROW_HEIGHT, TEXT_COLOR, WRONG_COLOR, paint_top_k
+from gui.widgets.topk_bars import ROW_HEIGHT, WRONG_COLOR, paint_card, paint_top_k
 
-THUMBNAIL = 64
 ROW = QSize(300, 24 + 5 * ROW_HEIGHT + 8)
 EntryRole = Qt.ItemDataRole.UserRole + 1
 
@@ -79,30 +78,10 @@ class PredictionDelegate(QStyledItemDelegate):
             return
         rect = option.rect.adjusted(3, 2, -3, -2)
         painter.save()
-        selected = bool(option.state & QStyle.StateFlag.State_Selected)
-        painter.setPen(QColor(217, 221, 227))
-        painter.setBrush(QColor(232, 240, 252) if selected else QColor(255, 255, 255))
-        painter.drawRoundedRect(rect, 4, 4)
-        box = QRect(rect.left() + 6, rect.top() + 6, THUMBNAIL, THUMBNAIL)
-        if entry.thumbnail is not None:
-            pixmap = QPixmap.fromImage(entry.thumbnail)
-            painter.drawPixmap(box.left() + (THUMBNAIL - pixmap.width()) // 2,
-                               box.top() + (THUMBNAIL - pixmap.height()) // 2, pixmap)
-        else:
-            painter.fillRect(box, QColor(242, 244, 247))
-        left = box.right() + 10
-        header = QRect(left, rect.top() + 4, rect.right() - left - 4, 18)
-        font = QFont(painter.font())
-        font.setBold(True)
-        painter.setFont(font)
-        painter.setPen(TEXT_COLOR)
-        metrics = painter.fontMetrics()
-        painter.drawText(header, Qt.AlignmentFlag.AlignVCenter,
-                         metrics.elidedText(entry.name, Qt.TextElideMode.ElideMiddle,
-                                            header.width()))
-        font.setBold(False)
-        painter.setFont(font)
-        body = QRect(left, header.bottom() + 4, header.width(), rect.bottom() - header.bottom() - 4)
+        body = paint_card(
+            painter, rect, selected=bool(option.state & QStyle.StateFlag.State_Selected),
+            thumbnail=entry.thumbnail, title=entry.name,
+        )
         if entry.ok:
             paint_top_k(painter, body, entry.top)
         else:

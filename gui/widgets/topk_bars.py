@@ -13,7 +13,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import QRect, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QMouseEvent, QPainter, QPaintEvent
+from PySide6.QtGui import (
+    QColor, QFont, QFontMetrics, QImage, QMouseEvent, QPainter, QPaintEvent, QPixmap,
+)
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 ROW_HEIGHT = 18
@@ -22,6 +24,43 @@ WRONG_COLOR = QColor(192, 57, 43)
 OTHER_COLOR = QColor(120, 144, 180)
 TRACK_COLOR = QColor(234, 237, 242)
 TEXT_COLOR = QColor(39, 48, 61)
+CARD_THUMBNAIL = 64  # the thumbnail box of a card, in pixels
+
+
+def paint_card(
+    painter: QPainter,
+    rect: QRect,
+    *,
+    selected: bool,
+    thumbnail: QImage | None,
+    title: str,
+    title_color: QColor = TEXT_COLOR,
+) -> QRect:
+    """One image's card, as the Results gallery and the Predict list draw it: a rounded
+    frame, the thumbnail centred in a box on the left (a grey box while it loads) and a
+    bold title, elided to fit. Returns the rectangle left for the body (bars, a message).
+    The painter's state is the caller's to save and restore."""
+    painter.setPen(QColor(217, 221, 227))
+    painter.setBrush(QColor(232, 240, 252) if selected else QColor(255, 255, 255))
+    painter.drawRoundedRect(rect, 4, 4)
+    box = QRect(rect.left() + 6, rect.top() + 6, CARD_THUMBNAIL, CARD_THUMBNAIL)
+    if thumbnail is not None:
+        pixmap = QPixmap.fromImage(thumbnail)
+        painter.drawPixmap(box.left() + (CARD_THUMBNAIL - pixmap.width()) // 2,
+                           box.top() + (CARD_THUMBNAIL - pixmap.height()) // 2, pixmap)
+    else:
+        painter.fillRect(box, QColor(242, 244, 247))
+    left = box.right() + 10
+    header = QRect(left, rect.top() + 4, rect.right() - left - 4, 18)
+    font = QFont(painter.font())
+    font.setBold(True)
+    painter.setFont(font)
+    painter.setPen(title_color)
+    elided = painter.fontMetrics().elidedText(title, Qt.TextElideMode.ElideMiddle, header.width())
+    painter.drawText(header, Qt.AlignmentFlag.AlignVCenter, elided)
+    font.setBold(False)
+    painter.setFont(font)
+    return QRect(left, header.bottom() + 4, header.width(), rect.bottom() - header.bottom() - 4)
 
 
 def bar_color(row: int, name: str, true_class: str | None) -> QColor:
