@@ -120,7 +120,7 @@ def alexnet(*, input_shape, classes, include_top, pooling, classifier_activation
     stated layer sizes work out (the paper's text says 224). With `include_top=False` the
     network ends at the third max-pool (6x6x256 at 227x227).
     """
-    inputs = keras.Input(shape=input_shape)
+    inputs = keras.Input(shape=input_shape, name="input")
     x = inputs
     for conv in _CONV_LAYERS:
         x = _conv_block(x, conv, groups)

@@ -214,7 +214,7 @@ def googlenet(
     224x224), without auxiliary heads.
     """
     module = _naive_inception if naive else _inception
-    inputs = keras.Input(shape=input_shape)
+    inputs = keras.Input(shape=input_shape, name="input")
     x = _stem(inputs, batch_norm)
     auxiliary = []
     for name, spec in _MODULES.items():

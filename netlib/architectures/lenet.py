@@ -98,7 +98,7 @@ def lenet5(
     tanh. C3 is fully connected to S2 unless `c3_connections="paper"` (Table I).
     """
     table = C3_TABLE if c3_connections == "paper" else None
-    inputs = keras.Input(shape=input_shape)
+    inputs = keras.Input(shape=input_shape, name="input")
     x = _conv_unit(inputs, 6, "c1", activation)
     x = layers.AveragePooling2D(2, name="s2_pool")(x)
     x = _conv_unit(x, 16, "c3", activation, table=table)

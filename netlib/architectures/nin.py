@@ -110,7 +110,7 @@ def _mlpconv(x, block: str, spec: _MLPConv, classes: int, include_top: bool):
 
 def _nin(name, blocks, input_shape, classes, include_top, pooling, classifier_activation):
     """The generic NiN: mlpconv blocks, then global average pooling of the class maps."""
-    inputs = keras.Input(shape=input_shape)
+    inputs = keras.Input(shape=input_shape, name="input")
     x = inputs
     for i, spec in enumerate(blocks, start=1):
         x = _mlpconv(x, f"mlpconv{i}", spec, classes, include_top)

@@ -55,7 +55,7 @@ def _vgg(name, input_shape, classes, include_top, pooling, classifier_activation
     which the normalisation would cancel. With `include_top=False` the network ends at
     block5_pool (7x7x512 at 224x224).
     """
-    inputs = keras.Input(shape=input_shape)
+    inputs = keras.Input(shape=input_shape, name="input")
     x = inputs
     for block, (convs, filters) in enumerate(zip(_CONVS_PER_BLOCK[name], _WIDTHS), start=1):
         x = _conv_block(x, block, convs, filters, batch_norm)
