@@ -86,37 +86,31 @@ class ModelConfig:
 
 @dataclasses.dataclass(frozen=True)
 class ModelSummary:
-    """A built network's layer table (netlib.inspect.Summary) and what it was built from."""
+    """A network's layer table (netlib.inspect.Summary), what it was built from, and
+    how long it took (`cached`: read from the disk cache rather than built)."""
 
     config: ModelConfig
     summary: Any
-    build_seconds: float
-    summarize_seconds: float
+    seconds: float
+    cached: bool
 
 
 def summarize_model(config: ModelConfig, context) -> ModelSummary:
-    """Build the network of `config` with netlib.build and tabulate it with summarize."""
-    import netlib
+    """The layer table of `config`: from the disk cache when this configuration was
+    tabulated before (by this version of the code), else built with netlib.build and
+    tabulated with netlib.summarize (seconds for the large networks)."""
+    from netlib.inspect.store import summarize_config, stored_summary
 
     context.check()
     start = time.perf_counter()
-    model = netlib.build(
-        config.model,
-        input_shape=config.input_size,
-        classes=config.classes,
-        **config.option_dict,
-    )
-    built = time.perf_counter()
-    context.check()
-    summary = netlib.summarize(model)
-    done = time.perf_counter()
-    del model  # the table is plain data; the weights can go
-    return ModelSummary(
-        config=config,
-        summary=summary,
-        build_seconds=built - start,
-        summarize_seconds=done - built,
-    )
+    arguments = dict(input_size=config.input_size, classes=config.classes,
+                     options=config.option_dict)
+    summary = stored_summary(config.model, **arguments)
+    cached = summary is not None
+    if not cached:
+        summary = summarize_config(config.model, **arguments)
+    return ModelSummary(config=config, summary=summary,
+                        seconds=time.perf_counter() - start, cached=cached)
 
 
 # -- The published figure for a configuration ------------------------------------------

@@ -94,6 +94,22 @@ def test_changing_an_option_rebuilds(qtbot, page):
     assert "no published figure" in page.reference_label.text()
 
 
+def test_a_configuration_seen_before_is_read_from_the_disk_cache(qtbot, page):
+    messages = []
+    page.status_message.connect(messages.append)
+    _select(qtbot, page, "resnet20")
+    with qtbot.waitSignal(page.summary_ready, timeout=BUILD_MS) as ready:
+        page.options.field("classes").setValue(13)  # a configuration no other test uses
+    first = ready.args[0]
+    assert not first.cached and "built and tabulated" in messages[-1]
+    _select(qtbot, page, "lenet5")
+    second = _select(qtbot, page, "resnet20")  # the page remembers the form: 13 classes
+    assert second.config == first.config
+    assert second.cached and "read from the cache" in messages[-1]
+    assert second.summary == first.summary
+    assert second.summary.totals == netlib.summarize(netlib.build("resnet20", classes=13)).totals
+
+
 def test_the_filter_narrows_the_list_as_you_type(qtbot, page):
     page.picker.filter_box.setText("mobile")  # textChanged: as the user types
     shown = page.picker.visible_models()

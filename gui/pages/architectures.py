@@ -374,9 +374,9 @@ class ArchitecturesPage(Page):
         self.reference_label.style().unpolish(self.reference_label)
         self.reference_label.style().polish(self.reference_label)
         self._set_table_actions_enabled(True)
+        how = "read from the cache" if result.cached else "built and tabulated"
         self.status_message.emit(
-            f"{result.config.label(info.defaults)}: built in {result.build_seconds:.1f} s, "
-            f"tabulated in {result.summarize_seconds:.1f} s."
+            f"{result.config.label(info.defaults)}: {how} in {result.seconds:.2f} s."
         )
         self.summary_ready.emit(result)
 

@@ -71,15 +71,14 @@ def add_commands(commands) -> None:
 
 def run_summary(args) -> int:
     import netlib
+    from netlib.inspect.store import summarize_config
 
     info = netlib.model_info(args.name)
     options = parse_options(info, args.options)
     if args.classes is None:
         args.classes = info.paper_classes
-    model = netlib.build(
-        args.name, input_shape=args.input_size, classes=args.classes, **options
-    )
-    summary = netlib.summarize(model)
+    summary = summarize_config(args.name, input_size=args.input_size, classes=args.classes,
+                               options=options)
     if args.format == "json":
         print(summary.to_json(blocks=args.blocks))
     elif args.format == "csv":
@@ -263,15 +262,15 @@ def counts_file() -> Path:
 
 
 def _count(name: str) -> dict:
+    """Counts from the layer table at the paper's configuration (itself cached on disk,
+    where the app's Architectures page finds it)."""
     import gc
 
     import keras
 
-    import netlib
+    from netlib.inspect.store import summarize_config
 
-    totals = netlib.summarize(
-        netlib.build(name, classes=netlib.model_info(name).paper_classes)
-    ).totals
+    totals = summarize_config(name).totals
     keras.backend.clear_session()
     gc.collect()
     return {"params": totals.params, "trainable_params": totals.trainable_params,
@@ -281,16 +280,10 @@ def _count(name: str) -> dict:
 def _count_key(name: str) -> str:
     import keras
 
-    import netlib
+    from netlib.inspect.store import source_digest
 
-    info = netlib.model_info(name)
-    builder_file = sys.modules[info.builder.__module__].__file__
-    netlib_dir = Path(netlib.__file__).parent
-    sources = [Path(builder_file), *sorted((netlib_dir / "layers").glob("*.py")),
-               *sorted((netlib_dir / "inspect").glob("*.py"))]
     digest = hashlib.sha256(f"{_COUNTS_VERSION} {keras.__version__} {name}".encode())
-    for source in sources:
-        digest.update(source.read_bytes())
+    digest.update(source_digest(name).encode())
     return digest.hexdigest()[:16]
 
 
