@@ -7,8 +7,9 @@ is done.
 The window also connects the pages (`_connect_pages`): the network picked on the
 Architectures page and the dataset scanned on the Dataset page become the Train page's;
 a run that ends appears on the Results, Predict and Runs pages; the Runs page's folder is
-where the Train page makes runs; and the Runs page opens a run in Results or Predict or
-resumes it in Train.
+where the Train page makes runs; the Runs page opens a run in Results or Predict or
+resumes it in Train; and the Dataset and Train pages show one split (validation, test,
+seed), whichever of them it is changed on.
 
 Drops go to the page showing if it takes them, else to the first page that does: one
 folder to the Dataset page (a dataset), image files to the Predict page. The Predict page
@@ -192,6 +193,12 @@ class MainWindow(QMainWindow):
         # From now on a network picked on the Architectures page is the one to train (its
         # own start-up selection, made in backend_ready above, is not the user's choice).
         self.page("architectures").picker.model_selected.connect(self.page("train").set_model)
+        # One split for both pages: the Dataset page's (restored from the settings) is
+        # where it starts, and a change on either page shows on the other.
+        dataset, train = self.page("dataset"), self.page("train")
+        train.set_split_settings(dataset.split_settings())
+        dataset.split_settings_changed.connect(train.set_split_settings)
+        train.split_settings_changed.connect(dataset.set_split_settings)
         self.backend_ready.emit(backend)
 
     def _on_backend_error(self, error: Exception) -> None:

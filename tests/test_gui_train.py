@@ -155,6 +155,23 @@ def test_first_start_offers_lenet5_on_the_digits_with_its_family_defaults(qtbot,
     assert train.model_name == "alexnet" and train.model_combo.currentText() == "alexnet"
 
 
+def test_the_dataset_and_train_pages_share_one_split(qtbot, window):
+    dataset, train = window.page("dataset"), window.page("train")
+    dataset.validation_spin.setValue(0.3)
+    dataset.seed_spin.setValue(7)
+    config = train.form.config("lenet5", str(digits_folder()))
+    assert (config.validation, config.test, config.seed) == (0.3, 0.0, 7)
+    # Another network's defaults keep the dataset's split.
+    train.model_combo.setCurrentText("resnet20")
+    config = train.form.config("resnet20", str(digits_folder()))
+    assert (config.validation, config.seed, config.optimizer) == (0.3, 7, "sgd")
+    # Changed in the Train form, the split shows on the Dataset page too.
+    train.form.fields["test"].setValue(0.1)
+    assert dataset.split_settings() == {"validation": 0.3, "test": 0.1, "seed": 7}
+    qtbot.waitUntil(dataset.is_idle, timeout=LOAD_MS)
+    assert dataset.split is not None and dataset.split.test > 0
+
+
 def test_stop_and_resume_from_the_buttons(qtbot, window, tmp_path):
     train = window.page("train")
     window.show_page("train")

@@ -74,6 +74,8 @@ class DatasetPage(Page):
     scan_failed = Signal(str)
     #: The split counts for the current settings; carries SplitCounts.
     split_ready = Signal(object)
+    #: The user changed the split: {"validation", "test", "seed"} (the Train page follows).
+    split_settings_changed = Signal(dict)
     #: Every thumbnail of the current dataset is on screen.
     thumbnails_ready = Signal()
     #: A cache build ended: carries a CacheResult, or None when it was cancelled.
@@ -208,7 +210,7 @@ class DatasetPage(Page):
         self.size_spin.setRange(8, 1024)
         self.size_spin.setValue(32)
         self.size_spin.setSuffix(" px")
-        self.size_spin.setToolTip("Images are decoded once at this size for training")
+        self.size_spin.setToolTip("Images are decoded once at this size")
         self.color_combo = QComboBox()
         self.color_combo.addItems(COLOR_MODES)
         self.resize_combo = QComboBox()
@@ -218,6 +220,11 @@ class DatasetPage(Page):
             "pad: fit inside, then pad with black"
         )
         self.build_cache_button = QPushButton("Build cache")
+        self.build_cache_button.setToolTip(
+            "Decode the folder now, so that a run with the same size, colour and resize "
+            "starts at once. Training does this itself when needed; the Train page's "
+            "settings (by default the network's input size) decide what a run uses."
+        )
         self.cancel_cache_button = QPushButton("Cancel")
         self.cache_bar = QProgressBar()
         self.cache_bar.setFormat("%v / %m images")
@@ -245,6 +252,9 @@ class DatasetPage(Page):
         self.cancel_scan_button.clicked.connect(self._scans.cancel)
         for spin in (self.validation_spin, self.test_spin, self.seed_spin):
             spin.valueChanged.connect(self.update_split)
+            spin.valueChanged.connect(
+                lambda *_: self.split_settings_changed.emit(self.split_settings())
+            )
         self.build_cache_button.clicked.connect(self.build_cache)
         self.cancel_cache_button.clicked.connect(self.cancel_cache)
         self._scans.busy_changed.connect(self._set_scanning)
@@ -341,6 +351,22 @@ class DatasetPage(Page):
             on_cancelled=self._on_scan_cancelled,
             name="scan",
         )
+
+    def split_settings(self) -> dict:
+        """The split as TrainConfig takes it: validation and test shares, and the seed."""
+        return {
+            "validation": round(self.validation_spin.value(), 4),
+            "test": round(self.test_spin.value(), 4),
+            "seed": self.seed_spin.value(),
+        }
+
+    def set_split_settings(self, values: dict) -> None:
+        """Show a split chosen elsewhere (the Train page's form); unchanged values emit
+        nothing, so the two pages cannot echo each other."""
+        for key, spin in (("validation", self.validation_spin), ("test", self.test_spin),
+                          ("seed", self.seed_spin)):
+            if key in values and spin.value() != values[key]:
+                spin.setValue(values[key])
 
     def update_split(self) -> None:
         """Count the split for the current settings (in a worker)."""

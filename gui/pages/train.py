@@ -45,6 +45,7 @@ from gui.workers import Worker, describe_error
 DEFAULT_MODEL = "lenet5"  # with the digits: curves within seconds on a CPU
 #: Progress events (BatchEnd, Preparing) reach the GUI at most this often.
 EVENT_INTERVAL_S = 0.1
+SPLIT_KEYS = ("validation", "test", "seed")  # the settings shared with the Dataset page
 #: Epochs of the run `--screenshot` trains on the digits.
 SCREENSHOT_EPOCHS = 10
 
@@ -101,6 +102,8 @@ class TrainPage(Page):
     summary = "Train a network on a dataset: live curves, stop and resume"
 
     #: A run began training (its data is ready); carries the run folder (Path).
+    #: The form's split changed: {"validation", "test", "seed"} (the Dataset page follows).
+    split_settings_changed = Signal(dict)
     run_started = Signal(object)
     #: A run ended; carries the last event (Finished, Stopped or Failed).
     run_ended = Signal(object)
@@ -111,6 +114,7 @@ class TrainPage(Page):
         super().__init__(parent)
         self.backend: BackendInfo | None = None
         self.model_name = DEFAULT_MODEL
+        self._split: dict = {}  # the Dataset page's split, kept across network changes
         self.dataset_source: str = DIGITS  # DIGITS or a folder path
         self.runs_dir = Path("runs")
         self.trainer = None
@@ -245,6 +249,11 @@ class TrainPage(Page):
         self.digits_button.clicked.connect(lambda: self.set_dataset(DIGITS))
         self.folder_button.clicked.connect(self._ask_folder)
         self.form.changed.connect(self._validate)
+        self.form.changed.connect(
+            lambda: self.split_settings_changed.emit(
+                {key: self.form.read()[key] for key in SPLIT_KEYS}
+            )
+        )
         self.reset_button.clicked.connect(self.reset_to_defaults)
         self.start_button.clicked.connect(self.start)
         self.stop_button.clicked.connect(self.stop)
@@ -358,8 +367,16 @@ class TrainPage(Page):
     def set_runs_dir(self, folder: str | Path) -> None:
         self.runs_dir = Path(folder)
 
+    def set_split_settings(self, values: dict) -> None:
+        """Train with the split chosen on the Dataset page (kept across a change of
+        network, whose defaults would otherwise replace it)."""
+        self._split = {key: values[key] for key in SPLIT_KEYS if key in values}
+        if self.form.fields and not self.is_training():
+            self.form.set_values(self._split)
+
     def reset_to_defaults(self) -> None:
-        """Fill the form with the network's family defaults (netlib.train)."""
+        """Fill the form with the network's family defaults (netlib.train), the Dataset
+        page's split kept."""
         from netlib.train import TrainConfig
 
         try:
@@ -368,6 +385,7 @@ class TrainPage(Page):
             self.form.set_problem(describe_error(error))
             return
         self.form.set_config(config)
+        self.form.set_values(self._split)
         self._show_defaults_source()
         self._validate()
 

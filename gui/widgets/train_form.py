@@ -228,6 +228,19 @@ class TrainConfigForm(QWidget):
         self._update_relevance()
         self.set_problem(None)
 
+    def set_values(self, values: dict[str, Any]) -> None:
+        """Show these fields' values (typed as TrainConfig has them); `changed` is
+        emitted once if any of them changed."""
+        before = self.read()
+        self._loading = True
+        try:
+            for key, value in values.items():
+                _show(self.fields[key], FIELDS[key], value)
+        finally:
+            self._loading = False
+        if self.read() != before:
+            self._on_changed()
+
     def read(self) -> dict[str, Any]:
         """The fields' values: typed for the widgets that type them, text for the others."""
         return {key: _read(widget, FIELDS[key]) for key, widget in self.fields.items()}
