@@ -1,6 +1,7 @@
 """The command line over the training engine: train, evaluate, predict, export, and the
 clear one-line errors for bad input (run in-process, as `python main.py ...` does)."""
 
+import csv
 import json
 import shutil
 from pathlib import Path
@@ -36,6 +37,11 @@ def test_train_then_evaluate_predict_export(digits, tmp_path, capsys):
     assert out.splitlines()[0] == "Device: CPU | Keras backend: tensorflow"
     assert "epoch 2/2" in out and "Finished 2 epoch(s)" in out
     (run,) = runs.iterdir()
+    # The closing line names the epoch best.keras holds and the rule that chose it.
+    rows = list(csv.DictReader((run / "metrics.csv").open()))
+    best = min(rows, key=lambda row: float(row["val_loss"]))
+    assert (f"best.keras is epoch {best['epoch']} (lowest val_loss), validation accuracy "
+            f"{float(best['val_accuracy']):.2%}") in out
     config = json.loads((run / "config.json").read_text())
     assert (config["batch_size"], config["schedule"]) == (16, "cosine")
     assert config["model_options"] == {"activation": "relu"}

@@ -339,9 +339,13 @@ class Trainer:
 
     def _finished(self, recorder: EpochRecorder, message: str) -> ev.Finished:
         done = recorder.epochs_completed
+        # "Best" is the epoch best.keras holds, chosen by the monitor (val_loss by
+        # default): its accuracy need not be the highest of the run, so say which it is.
+        lowest = "lowest" if recorder.monitor.endswith("loss") else "highest"
         summary = f"Finished {done} epoch(s)" + (
-            f"; best validation accuracy {recorder.best_val_accuracy:.2%} at epoch "
-            f"{recorder.best_epoch}" if not math.isnan(recorder.best_val_accuracy) else ""
+            f"; best.keras is epoch {recorder.best_epoch} ({lowest} {recorder.monitor}), "
+            f"validation accuracy {recorder.best_val_accuracy:.2%}"
+            if not math.isnan(recorder.best_val_accuracy) else ""
         )
         return ev.Finished(
             run_dir=self.folder.path,
