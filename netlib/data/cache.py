@@ -284,7 +284,11 @@ def _build(
         if failures:
             compacted = files.temporary(".npy")
             _copy_rows(images, kept, compacted)
-        images.flush()
+        # No msync: the cache is derived data, and writing 300 MB through to the disk
+        # before training cost a fifth of a first epoch (benchmarks/data_pipeline.py).
+        # A killed process loses nothing (the pages are the kernel's); only a power cut
+        # before write-back could, and the rename below still makes a half-built cache
+        # invisible to a process that dies while building.
         del images  # unmap before the rename (required on Windows)
         os.replace(compacted or temporary, files.images)
     finally:
@@ -369,8 +373,7 @@ def _copy_rows(images: np.ndarray, rows: list[int], destination: Path) -> None:
     for start in range(0, len(rows), _COPY_ROWS):
         block = rows[start : start + _COPY_ROWS]
         copy[start : start + len(block)] = images[block]
-    copy.flush()
-    del copy
+    del copy  # unmapped unflushed, as in _build
 
 
 def _check_free_space(folder: Path, needed: int) -> None:
