@@ -36,6 +36,9 @@ def test_train_then_evaluate_predict_export(digits, tmp_path, capsys):
     assert code == 0, out
     assert out.splitlines()[0] == "Device: CPU | Keras backend: tensorflow"
     assert "epoch 2/2" in out and "Finished 2 epoch(s)" in out
+    assert "" not in out.splitlines()  # piped: no blank residue of a progress bar
+    # Text in brackets is printed, not taken for rich markup.
+    assert sum("[best]" in line for line in out.splitlines() if line.startswith("epoch")) >= 1
     (run,) = runs.iterdir()
     # The closing line names the epoch best.keras holds and the rule that chose it.
     rows = list(csv.DictReader((run / "metrics.csv").open()))

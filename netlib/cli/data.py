@@ -62,7 +62,7 @@ def _scan_with_progress_bar(scan, args):
 def _console(stderr: bool = False):
     from rich.console import Console
 
-    return Console(stderr=stderr)
+    return Console(stderr=stderr, markup=False)
 
 
 def _print_table(report: dict, predefined_split: bool, samples) -> None:

@@ -165,7 +165,7 @@ def _print_rich(summary, *, blocks: bool, extra: list[str]) -> None:
         if marker:
             first.append(f" {marker}", style="dim")
         table.add_row(first, *row[1:])
-    console = Console(highlight=False)
+    console = Console(highlight=False, markup=False)
     console.print(table)
     for line in [*render.totals_lines(summary), *extra]:
         console.print(line, markup=False)
@@ -210,7 +210,7 @@ def run_list(args) -> int:
             table.add_column(header, justify=align)
         for row in rows:
             table.add_row(*row)
-        Console(highlight=False).print(table)
+        Console(highlight=False, markup=False).print(table)
     else:
         from netlib.inspect.render import columns
 

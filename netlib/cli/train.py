@@ -159,7 +159,7 @@ def run_train(args) -> int:
 
     from rich.console import Console
 
-    console = Console(highlight=False, soft_wrap=True)
+    console = Console(highlight=False, soft_wrap=True, markup=False)
     console.print(f"Device: {backend.describe_device()} | Keras backend: {backend.name()}")
     from netlib.train import Trainer
 
@@ -229,6 +229,8 @@ class _TrainDisplay:
     def _batch(self, event):
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+        if not self.console.is_terminal:
+            return  # a log file or a pipe gets the epoch lines only, not a bar's residue
         if self.progress is None:
             self.progress = Progress(
                 TextColumn("epoch {task.fields[epoch]}"),
@@ -298,7 +300,7 @@ def run_evaluate(args) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console(highlight=False, soft_wrap=True)
+    console = Console(highlight=False, soft_wrap=True, markup=False)
     crop = " (ten crops)" if result.ten_crop else ""
     console.print(
         f"{result.run}: {result.images} images ({result.data}){crop}: "
