@@ -53,6 +53,12 @@ def main(argv: list[str]) -> int:
         settings.setValue("runs/folder", tempfile.mkdtemp(prefix="convlab-screenshot-runs-"))
         settings.sync()
 
+    from gui.platform_check import uses_xcb, xcb_problem
+
+    if uses_xcb() and (problem := xcb_problem()):
+        print(problem, file=sys.stderr)  # rather than Qt's abort naming one library
+        return 1
+
     from PySide6.QtWidgets import QApplication
 
     from gui.main_window import MainWindow
