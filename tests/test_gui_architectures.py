@@ -204,3 +204,20 @@ def test_copy_and_export_the_table(qtbot, page, tmp_path):
     with pytest.raises(ValueError, match=r"\.csv or \.md"):
         page.export_table(tmp_path / "lenet.txt")
     assert not (tmp_path / "lenet.txt").exists()
+
+
+def test_a_narrow_window_narrows_the_names_so_the_numbers_stay_in_view(qtbot, window, page):
+    result = _select(qtbot, page, "resnet50")
+    table = page.table
+    columns = range(len(LayerTableModel.COLUMNS))
+    window.resize(1800, 900)
+    qtbot.waitUntil(lambda: table.viewport().width() > 900)
+    natural = [table.columnWidth(c) for c in columns]
+    assert sum(natural) <= table.viewport().width()  # room for all: nothing cut
+    window.resize(1250, 700)
+    qtbot.waitUntil(lambda: table.viewport().width() < sum(natural))
+    narrowed = [table.columnWidth(c) for c in columns]
+    assert sum(narrowed) <= table.viewport().width()
+    assert narrowed[2:] == natural[2:]  # shapes and numbers keep their widths
+    assert narrowed[0] < natural[0] and narrowed[0] >= table.MIN_NAME_WIDTH
+    assert result.summary.totals.receptive_field == 483

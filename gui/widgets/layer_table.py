@@ -293,24 +293,51 @@ class LayerTableView(QTreeView):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
 
+    # Narrowest the name and type columns get when the view is too narrow for every column:
+    # names are elided (their tooltips are whole) so that the numbers stay in view.
+    MIN_NAME_WIDTH, MIN_TYPE_WIDTH = 130, 90
+
     def set_summary(self, summary) -> None:
         self.table_model.set_summary(summary)
+        self._natural_widths = self._measure_columns()
         self._fit_columns()
 
-    def _fit_columns(self) -> None:
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_columns()
+
+    def _measure_columns(self) -> list[int]:
         # ResizeToContents would measure every cell of every row through the delegate;
         # measuring the longest text of each column with the font's metrics is instant.
         model = self.table_model
         metrics = QFontMetrics(self.font())
         bold = QFontMetrics(model._bold)
         rows = list(model.texts())
+        widths = []
         for column, title in enumerate(model.COLUMNS):
             longest = max([title, *(texts[column] for texts in rows)], key=len)
             width = max(metrics.horizontalAdvance(longest), bold.horizontalAdvance(longest))
             indent = self.indentation() + 8 if column == 0 else 0
             # Long type names (GlobalAveragePooling2D) may be elided: the numbers matter more.
             limit = 150 if column == 1 else 320
-            self.setColumnWidth(column, min(width + 18 + indent, limit))
+            widths.append(min(width + 18 + indent, limit))
+        return widths
+
+    def _fit_columns(self) -> None:
+        """The measured widths, the name and type columns narrowed first when the view
+        is too narrow for all of them."""
+        widths = list(getattr(self, "_natural_widths", []))
+        if not widths:
+            return
+        excess = sum(widths) - self.viewport().width()
+        for column, narrowest in ((0, self.MIN_NAME_WIDTH), (1, self.MIN_TYPE_WIDTH)):
+            if excess <= 0:
+                break
+            cut = min(excess, max(0, widths[column] - narrowest))
+            widths[column] -= cut
+            excess -= cut
+        for column, width in enumerate(widths):
+            self.setColumnWidth(column, width)
 
 
 class TotalsPanel(QWidget):
