@@ -8,8 +8,9 @@ The window also connects the pages (`_connect_pages`): the network picked on the
 Architectures page and the dataset scanned on the Dataset page become the Train page's;
 a run that ends appears on the Results, Predict and Runs pages; the Runs page's folder is
 where the Train page makes runs; the Runs page opens a run in Results or Predict or
-resumes it in Train; and the Dataset and Train pages show one split (validation, test,
-seed), whichever of them it is changed on.
+resumes it in Train; the Dataset and Train pages show one split (validation, test,
+seed), whichever of them it is changed on; and the Dataset page's image cache follows
+the Train page's size, colour and resize, so the cache it builds is the one a run uses.
 
 Drops go to the page showing if it takes them, else to the first page that does: one
 folder to the Dataset page (a dataset), image files to the Predict page. The Predict page
@@ -199,6 +200,9 @@ class MainWindow(QMainWindow):
         train.set_split_settings(dataset.split_settings())
         dataset.split_settings_changed.connect(train.set_split_settings)
         train.split_settings_changed.connect(dataset.set_split_settings)
+        # The cache the Dataset page builds is the one the Train page's run will use.
+        train.cache_settings_changed.connect(dataset.set_cache_settings)
+        train.validate()  # announce the current form's settings once
         self.backend_ready.emit(backend)
 
     def _on_backend_error(self, error: Exception) -> None:

@@ -160,6 +160,7 @@ def test_the_cache_builds_with_progress_then_is_reused(qtbot, page, tmp_path):
     page.open_folder(_write_folder(tmp_path / "pets"))
     qtbot.waitUntil(lambda: page.index is not None and page.is_idle(), timeout=WORK_MS)
     page.size_spin.setValue(24)
+    page.color_combo.setCurrentText("rgb")  # over the Train page's LeNet-5 (grey)
     shown = []
     page.cache_bar.valueChanged.connect(shown.append)
     with qtbot.waitSignal(page.cache_finished, timeout=WORK_MS) as built:

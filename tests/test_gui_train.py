@@ -172,6 +172,27 @@ def test_the_dataset_and_train_pages_share_one_split(qtbot, window):
     assert dataset.split is not None and dataset.split.test > 0
 
 
+def test_the_cache_built_on_the_dataset_page_is_the_one_a_run_uses(qtbot, window):
+    dataset, train = window.page("dataset"), window.page("train")
+    # LeNet-5's input: 32x32 grey, whatever the Dataset page had before.
+    assert (dataset.size_spin.value(), dataset.color_combo.currentText()) == (32, "grayscale")
+    train.model_combo.setCurrentText("resnet20")
+    assert (dataset.size_spin.value(), dataset.color_combo.currentText()) == (32, "rgb")
+    train.form.fields["image_size"].setValue(24)
+    train.form.fields["epochs"].setValue(1)
+    assert dataset.size_spin.value() == 24
+
+    with qtbot.waitSignal(dataset.cache_finished, timeout=RUN_MS):
+        dataset.build_cache()
+    logged = []
+    train.event_shown.connect(
+        lambda event: logged.append(event.text) if isinstance(event, LogMessage) else None)
+    with qtbot.waitSignal(train.run_ended, timeout=RUN_MS) as ended:
+        assert train.start()
+    assert isinstance(ended.args[0], Finished)
+    assert "Image cache reused: 24x24 rgb" in logged
+
+
 def test_stop_and_resume_from_the_buttons(qtbot, window, tmp_path):
     train = window.page("train")
     window.show_page("train")

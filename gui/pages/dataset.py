@@ -210,7 +210,10 @@ class DatasetPage(Page):
         self.size_spin.setRange(8, 1024)
         self.size_spin.setValue(32)
         self.size_spin.setSuffix(" px")
-        self.size_spin.setToolTip("Images are decoded once at this size")
+        self.size_spin.setToolTip(
+            "Images are decoded once at this size. It follows the Train page (by default "
+            "the network's input size), so that the cache built here is the one a run uses."
+        )
         self.color_combo = QComboBox()
         self.color_combo.addItems(COLOR_MODES)
         self.resize_combo = QComboBox()
@@ -221,9 +224,8 @@ class DatasetPage(Page):
         )
         self.build_cache_button = QPushButton("Build cache")
         self.build_cache_button.setToolTip(
-            "Decode the folder now, so that a run with the same size, colour and resize "
-            "starts at once. Training does this itself when needed; the Train page's "
-            "settings (by default the network's input size) decide what a run uses."
+            "Decode the folder now with the Train page's size, colour and resize, so that "
+            "its next run starts at once (a run builds the cache itself when needed)."
         )
         self.cancel_cache_button = QPushButton("Cancel")
         self.cache_bar = QProgressBar()
@@ -367,6 +369,15 @@ class DatasetPage(Page):
                           ("seed", self.seed_spin)):
             if key in values and spin.value() != values[key]:
                 spin.setValue(values[key])
+
+    def set_cache_settings(self, values: dict) -> None:
+        """Show the image cache the Train page's run would use, so that "Build cache"
+        prepares exactly that one."""
+        if "image_size" in values:
+            self.size_spin.setValue(int(values["image_size"]))
+        for key, combo in (("color_mode", self.color_combo), ("resize", self.resize_combo)):
+            if key in values and combo.findText(values[key]) >= 0:
+                combo.setCurrentText(values[key])
 
     def update_split(self) -> None:
         """Count the split for the current settings (in a worker)."""

@@ -104,6 +104,9 @@ class TrainPage(Page):
     #: A run began training (its data is ready); carries the run folder (Path).
     #: The form's split changed: {"validation", "test", "seed"} (the Dataset page follows).
     split_settings_changed = Signal(dict)
+    #: The image cache a run would use: {"image_size", "color_mode", "resize"}, resolved
+    #: (the network's input size and channels where the form says "network's").
+    cache_settings_changed = Signal(dict)
     run_started = Signal(object)
     #: A run ended; carries the last event (Finished, Stopped or Failed).
     run_ended = Signal(object)
@@ -248,7 +251,7 @@ class TrainPage(Page):
         self.model_combo.currentTextChanged.connect(self._on_model_chosen)
         self.digits_button.clicked.connect(lambda: self.set_dataset(DIGITS))
         self.folder_button.clicked.connect(self._ask_folder)
-        self.form.changed.connect(self._validate)
+        self.form.changed.connect(self.validate)
         self.form.changed.connect(
             lambda: self.split_settings_changed.emit(
                 {key: self.form.read()[key] for key in SPLIT_KEYS}
@@ -295,7 +298,7 @@ class TrainPage(Page):
             self._select_model(self.model_name)
             self.reset_to_defaults()
         self._show_dataset()
-        self._validate()
+        self.validate()
 
     def restore_settings(self, settings: QSettings) -> None:
         self.model_name = read_str(settings, "model", DEFAULT_MODEL) or DEFAULT_MODEL
@@ -362,7 +365,7 @@ class TrainPage(Page):
         """Train on `source`: DIGITS or a folder of class sub-folders."""
         self.dataset_source = source if source == DIGITS else str(Path(source))
         self._show_dataset()
-        self._validate()
+        self.validate()
 
     def set_runs_dir(self, folder: str | Path) -> None:
         self.runs_dir = Path(folder)
@@ -387,7 +390,7 @@ class TrainPage(Page):
         self.form.set_config(config)
         self.form.set_values(self._split)
         self._show_defaults_source()
-        self._validate()
+        self.validate()
 
     def start(self) -> bool:
         """Start a new run with the form's settings; False (and the reason shown) when
@@ -466,7 +469,7 @@ class TrainPage(Page):
         self.reset_to_defaults()
         self.form.fields["epochs"].setValue(SCREENSHOT_EPOCHS)
         self.form.fields["model_options"].setText(model_options)
-        self._validate()
+        self.validate()
         if not self.start():
             raise RuntimeError(f"The screenshot run could not start: {self.form.problem()}")
 
@@ -638,8 +641,15 @@ class TrainPage(Page):
                        self.folder_button):
             widget.setEnabled(not running)
 
-    def _validate(self) -> None:
-        self._form_config()
+    def validate(self) -> None:
+        """Check the form (the reason shown when a value is refused) and announce the
+        image cache a run would use."""
+        config = self._form_config()
+        if config is not None:
+            height, _, _ = config.input_shape()
+            self.cache_settings_changed.emit({"image_size": height,
+                                              "color_mode": config.resolved_color_mode(),
+                                              "resize": config.resize})
         self._set_running(self.is_training())
 
     def _form_config(self, quiet: bool = False):
