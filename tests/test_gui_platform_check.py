@@ -47,10 +47,15 @@ def test_the_missing_dependency_is_named(tmp_path):
     (tmp_path / "plugin.c").write_text(
         "int convlab_dep(void);\nint convlab_plugin(void) { return convlab_dep(); }\n")
     compile_ = ["cc", "-shared", "-fPIC"]
-    subprocess.run([*compile_, "-Wl,-soname,libconvlabdep.so.4", "-o",
-                    str(tmp_path / "libconvlabdep.so"), str(tmp_path / "dep.c")], check=True)
-    subprocess.run([*compile_, "-o", str(tmp_path / "libqxcb.so"), str(tmp_path / "plugin.c"),
-                    f"-L{tmp_path}", "-lconvlabdep"], check=True)
+    for command in (
+        [*compile_, "-Wl,-soname,libconvlabdep.so.4", "-o", str(tmp_path / "libconvlabdep.so"),
+         str(tmp_path / "dep.c")],
+        [*compile_, "-o", str(tmp_path / "libqxcb.so"), str(tmp_path / "plugin.c"),
+         f"-L{tmp_path}", "-lconvlabdep"],
+    ):
+        built = subprocess.run(command, capture_output=True, text=True)
+        if built.returncode != 0:  # a compiler without its C library files, say
+            pytest.skip(f"cannot build the test libraries here: {built.stderr.strip()[:200]}")
     (tmp_path / "libconvlabdep.so").unlink()
     message = xcb_problem(tmp_path / "libqxcb.so")
     assert "(libconvlabdep.so.4 is missing)" in message
