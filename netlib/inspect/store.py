@@ -11,6 +11,7 @@ or unreadable entry is rebuilt, never an error.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -92,6 +93,7 @@ def config_key(name: str, input_size: int, classes: int, options: Mapping[str, A
     return digest.hexdigest()[:20]
 
 
+@functools.lru_cache(maxsize=None)  # the sources do not change under a running process
 def source_digest(name: str) -> str:
     """A digest of the code a registry network's tables and counts come from: its
     builder's module, ConvLab's custom layers, and netlib.inspect."""
