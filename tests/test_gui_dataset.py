@@ -5,10 +5,9 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication, QLabel
+from PySide6.QtWidgets import QLabel
 
+from drag_and_drop import drop_files
 import netlib.data
 from gui.main_window import MainWindow
 from gui.settings import open_settings
@@ -55,28 +54,6 @@ def page(window):
     return window.page("dataset")
 
 
-def _drop(window, path: Path) -> tuple[bool, QDropEvent]:
-    """Drag `path` onto the window and drop it, as a file manager would."""
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(path))])
-    centre = QPointF(window.width() / 2, window.height() / 2)
-    arguments = (
-        Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
-    )
-    try:  # PySide6 6.12 takes a QPointF (its QPoint form is deprecated); 6.11 a QPoint
-        enter = QDragEnterEvent(centre, *arguments)
-    except TypeError:
-        enter = QDragEnterEvent(centre.toPoint(), *arguments)
-    QApplication.sendEvent(window, enter)
-    drop = QDropEvent(
-        centre, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-        Qt.KeyboardModifier.NoModifier,
-    )
-    if enter.isAccepted():
-        QApplication.sendEvent(window, drop)
-    return enter.isAccepted(), drop
-
-
 def test_the_digits_sample_is_the_default_on_first_start(qtbot, page):
     assert page.source == DIGITS and page.digits_button.isChecked()
     index = page.index
@@ -105,7 +82,7 @@ def test_a_dropped_folder_is_scanned_with_counts_and_skipped_files(qtbot, window
     folder = _write_folder(tmp_path / "pets")
     window.show_page("architectures")  # the drop switches to the dataset page
     with qtbot.waitSignal(page.scan_finished, timeout=WORK_MS) as scanned:
-        accepted, drop = _drop(window, folder)
+        accepted, drop = drop_files(window, folder)
     assert accepted and drop.isAccepted()
     assert window.current_page() is page
     index = scanned.args[0]
@@ -129,7 +106,7 @@ def test_a_dropped_folder_is_scanned_with_counts_and_skipped_files(qtbot, window
 def test_a_dropped_image_file_goes_to_predict_and_leaves_the_dataset(window, page, tmp_path):
     picture = tmp_path / "one.png"
     Image.new("RGB", (8, 8)).save(picture)
-    accepted, _ = _drop(window, picture)
+    accepted, _ = drop_files(window, picture)
     assert accepted
     assert window.current_page().key == "predict"
     assert [name for name, _ in window.page("predict").sources] == ["one.png"]

@@ -8,10 +8,10 @@ import keras
 import numpy as np
 import pytest
 from PIL import Image
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QApplication
 
+from drag_and_drop import drop_files
 from gui.main_window import MainWindow
 from gui.pages.predict import BUNDLED_MODEL, from_qimage, to_qimage
 from gui.settings import open_settings
@@ -52,24 +52,6 @@ def _digit_files(folder: Path) -> list[Path]:
     return paths
 
 
-def _drop(window, paths: list[Path]) -> bool:
-    """Drag `paths` onto the window and drop them, as a file manager would."""
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
-    centre = QPointF(window.width() / 2, window.height() / 2)
-    arguments = (
-        Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
-    )
-    try:  # PySide6 6.12 takes a QPointF; 6.11 a QPoint
-        enter = QDragEnterEvent(centre, *arguments)
-    except TypeError:
-        enter = QDragEnterEvent(centre.toPoint(), *arguments)
-    QApplication.sendEvent(window, enter)
-    if enter.isAccepted():
-        QApplication.sendEvent(window, QDropEvent(centre, *arguments))
-    return enter.isAccepted()
-
-
 def test_dropped_images_are_predicted_with_the_bundled_model_before_any_training(
     qtbot, window, tmp_path
 ):
@@ -78,7 +60,7 @@ def test_dropped_images_are_predicted_with_the_bundled_model_before_any_training
     paths = _digit_files(tmp_path / "images")
     window.show_page("architectures")  # dropped anywhere: images go to the Predict page
     with qtbot.waitSignal(page.predictions_shown, timeout=WORK_MS) as shown:
-        assert _drop(window, paths)
+        assert drop_files(window, paths)[0]
     assert window.current_page() is page
     entries = shown.args[0]
     expected = predict(BUNDLED_MODEL, [str(p) for p in paths], top=5)
@@ -95,7 +77,7 @@ def test_dropped_images_are_predicted_with_the_bundled_model_before_any_training
     # A second drop adds to the list: the images already there are not predicted again.
     [more] = _digit_files(tmp_path / "more")[:1]
     with qtbot.waitSignal(page.predictions_shown, timeout=WORK_MS) as shown:
-        assert _drop(window, [more])
+        assert drop_files(window, [more])[0]
     assert [e.name for e in shown.args[0]] == ["three.png"]
     listed = page.entries()
     assert len(listed) == 4 and all(a is b for a, b in zip(listed, entries))
@@ -109,7 +91,7 @@ def test_a_text_file_and_folders_get_a_clear_message(qtbot, window, tmp_path):
     [picture] = _digit_files(tmp_path / "images")[:1]
     window.show_page("predict")
     with qtbot.waitSignal(page.predictions_shown, timeout=WORK_MS) as shown:
-        assert _drop(window, [notes, picture])
+        assert drop_files(window, [notes, picture])[0]
     text_entry, image_entry = shown.args[0]
     assert not text_entry.ok and text_entry.error.startswith("not an image")
     assert image_entry.ok and image_entry.top[0][0] == "3"
@@ -119,7 +101,7 @@ def test_a_text_file_and_folders_get_a_clear_message(qtbot, window, tmp_path):
     dataset = window.page("dataset")
     source = dataset.source
     with qtbot.waitSignal(page.notice, timeout=WORK_MS) as notice:
-        assert _drop(window, [tmp_path / "images"])
+        assert drop_files(window, [tmp_path / "images"])[0]
     assert notice.args[0].startswith("Folders are not predicted (images)")
     assert window.current_page() is page and dataset.source == source
     assert len(page.entries()) == 2
@@ -130,7 +112,7 @@ def test_a_text_file_and_folders_get_a_clear_message(qtbot, window, tmp_path):
         _digit_files(folder / label)
     window.show_page("train")
     with qtbot.waitSignal(dataset.scan_finished, timeout=WORK_MS) as scanned:
-        assert _drop(window, [folder])
+        assert drop_files(window, [folder])[0]
     assert window.current_page() is dataset
     assert dataset.source == str(folder.resolve())
     assert scanned.args[0].counts == {"seven": 3, "three": 3}

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage
 
+from drag_and_drop import drop_files
 from gui.main_window import MainWindow
 from gui.screenshot import take_screenshots
 from gui.settings import open_settings
@@ -21,23 +21,6 @@ from netlib.train import Finished
 REPO = Path(__file__).resolve().parent.parent
 LOAD_MS = 180_000
 RUN_MS = 180_000
-
-
-def _drop(window, path: Path) -> bool:
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(path))])
-    centre = QPointF(window.width() / 2, window.height() / 2)
-    arguments = (
-        Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
-    )
-    try:  # PySide6 6.12 takes a QPointF; 6.11 a QPoint
-        enter = QDragEnterEvent(centre, *arguments)
-    except TypeError:
-        enter = QDragEnterEvent(centre.toPoint(), *arguments)
-    QApplication.sendEvent(window, enter)
-    if enter.isAccepted():
-        QApplication.sendEvent(window, QDropEvent(centre, *arguments))
-    return enter.isAccepted()
 
 
 @pytest.mark.slow
@@ -86,7 +69,7 @@ def test_first_start_train_evaluate_predict(qtbot, tmp_path, monkeypatch):
     png = tmp_path / "four.png"
     Image.open(REPO / "resources" / "digits" / "4" / "0004.png").save(png)
     with qtbot.waitSignal(predict_page.predictions_shown, timeout=RUN_MS) as predicted:
-        assert _drop(window, png)
+        assert drop_files(window, png)[0]
     assert window.current_page() is predict_page
     [entry] = predicted.args[0]
     [expected] = predict(run, [str(png)], top=5)
