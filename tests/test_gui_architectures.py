@@ -6,27 +6,18 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 import netlib
-from gui.main_window import MainWindow
-from gui.settings import open_settings
+from gui_windows import fresh_settings, open_window
 from gui.widgets.layer_table import VALUE_ROLE, LayerTableModel
 
-LOAD_MS = 180_000  # the first test of a session imports Keras
 BUILD_MS = 60_000
 
 
 @pytest.fixture
 def window(qtbot, tmp_path, monkeypatch):
     """A fresh window on a temporary settings store, LeNet-5 as the last network used."""
-    monkeypatch.setenv("CONVLAB_SETTINGS_DIR", str(tmp_path / "settings"))
-    settings = open_settings()
-    settings.setValue("architectures/model", "lenet5")
-    settings.sync()
-    window = MainWindow()
-    qtbot.addWidget(window)
-    page = window.page("architectures")
-    with qtbot.waitSignal(page.summary_ready, timeout=LOAD_MS):
-        window.show()
-    return window
+    fresh_settings(monkeypatch, tmp_path / "settings")
+    return open_window(qtbot, lambda window: [window.page("architectures").summary_ready],
+                       idle=False)
 
 
 @pytest.fixture

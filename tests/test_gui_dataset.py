@@ -9,11 +9,9 @@ from PySide6.QtWidgets import QLabel
 
 from drag_and_drop import drop_files
 import netlib.data
-from gui.main_window import MainWindow
-from gui.settings import open_settings
+from gui_windows import fresh_settings, open_window
 from gui.tasks import DIGITS
 
-LOAD_MS = 180_000
 WORK_MS = 60_000
 
 
@@ -35,18 +33,9 @@ def _write_folder(root: Path) -> Path:
 @pytest.fixture
 def window(qtbot, tmp_path, monkeypatch):
     """A fresh window (first start: the digits sample) on temporary settings and cache."""
-    monkeypatch.setenv("CONVLAB_SETTINGS_DIR", str(tmp_path / "settings"))
     monkeypatch.setenv("CONVLAB_CACHE_DIR", str(tmp_path / "cache"))
-    settings = open_settings()
-    settings.setValue("architectures/model", "lenet5")  # a quick first build
-    settings.sync()
-    window = MainWindow()
-    qtbot.addWidget(window)
-    page = window.page("dataset")
-    with qtbot.waitSignals([window.backend_ready, page.scan_finished], timeout=LOAD_MS):
-        window.show()
-    qtbot.waitUntil(window.is_idle, timeout=WORK_MS)
-    return window
+    fresh_settings(monkeypatch, tmp_path / "settings")
+    return open_window(qtbot, lambda window: [window.page("dataset").scan_finished])
 
 
 @pytest.fixture

@@ -12,32 +12,20 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QApplication
 
 from drag_and_drop import drop_files
-from gui.main_window import MainWindow
+from gui_windows import fresh_settings, open_window
 from gui.pages.predict import BUNDLED_MODEL, from_qimage, to_qimage
-from gui.settings import open_settings
 from netlib.predict import predict
 from netlib.visualize import Visualizer, feature_grid, filter_grid
 
 REPO = Path(__file__).resolve().parent.parent
 DIGITS = REPO / "resources" / "digits"
-LOAD_MS = 180_000
 WORK_MS = 60_000
 
 
 @pytest.fixture
 def window(qtbot, tmp_path, monkeypatch):
-    monkeypatch.setenv("CONVLAB_SETTINGS_DIR", str(tmp_path / "settings"))
-    settings = open_settings()
-    settings.setValue("architectures/model", "lenet5")
-    settings.setValue("runs/folder", str(tmp_path / "runs"))
-    settings.sync()
-    window = MainWindow()
-    qtbot.addWidget(window)
-    page = window.page("predict")
-    with qtbot.waitSignals([window.backend_ready, page.model_loaded], timeout=LOAD_MS):
-        window.show()
-    qtbot.waitUntil(window.is_idle, timeout=LOAD_MS)
-    return window
+    fresh_settings(monkeypatch, tmp_path / "settings", {"runs/folder": str(tmp_path / "runs")})
+    return open_window(qtbot, lambda window: [window.page("predict").model_loaded])
 
 
 def _digit_files(folder: Path) -> list[Path]:

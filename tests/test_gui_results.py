@@ -10,12 +10,10 @@ import shutil
 import pytest
 from PySide6.QtCore import Qt
 
-from gui.main_window import MainWindow
-from gui.settings import open_settings
+from gui_windows import fresh_settings, open_window
 from netlib.data import digits_folder
 from netlib.train import Finished, TrainConfig, Trainer
 
-LOAD_MS = 180_000
 WORK_MS = 120_000
 
 
@@ -39,18 +37,11 @@ def run(trained_run, tmp_path):
 
 @pytest.fixture
 def window(qtbot, tmp_path, monkeypatch, run):
-    monkeypatch.setenv("CONVLAB_SETTINGS_DIR", str(tmp_path / "settings"))
-    settings = open_settings()
-    settings.setValue("architectures/model", "lenet5")
-    settings.setValue("runs/folder", str(tmp_path / "runs"))
-    settings.setValue("window/page", "runs")  # not the Results page: nothing evaluated yet
-    settings.sync()
-    window = MainWindow()
-    qtbot.addWidget(window)
-    with qtbot.waitSignal(window.backend_ready, timeout=LOAD_MS):
-        window.show()
-    qtbot.waitUntil(window.is_idle, timeout=LOAD_MS)
-    return window
+    fresh_settings(monkeypatch, tmp_path / "settings", {
+        "runs/folder": str(tmp_path / "runs"),
+        "window/page": "runs",  # not the Results page: nothing evaluated yet
+    })
+    return open_window(qtbot)
 
 
 def _show_results(qtbot, window):

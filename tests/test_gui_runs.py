@@ -11,13 +11,13 @@ import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from gui_windows import open_window
 from gui.main_window import MainWindow
 from gui.settings import open_settings
 from netlib.data import digits_folder
 from netlib.train import EpochEnd, Finished, RunFolder, Stopped, TrainConfig, Trainer
 from netlib.train.trainer import DEFAULT_RUNS_DIR
 
-LOAD_MS = 180_000
 WORK_MS = 120_000
 
 
@@ -49,13 +49,7 @@ def _open(qtbot, tmp_path, runs_folder=None) -> MainWindow:
     if runs_folder is not None:
         settings.setValue("runs/folder", str(runs_folder))
     settings.sync()
-    window = MainWindow()
-    qtbot.addWidget(window)
-    page = window.page("runs")
-    with qtbot.waitSignals([window.backend_ready, page.runs_listed], timeout=LOAD_MS):
-        window.show()
-    qtbot.waitUntil(window.is_idle, timeout=LOAD_MS)
-    return window
+    return open_window(qtbot, lambda window: [window.page("runs").runs_listed])
 
 
 @pytest.fixture

@@ -10,9 +10,9 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from gui_windows import LOAD_MS, fresh_settings, open_window
 from gui.main_window import MainWindow
 from gui.pages.train import EventThrottle
-from gui.settings import open_settings
 from gui.tasks import DIGITS
 from netlib import backend
 from netlib.data import digits_folder
@@ -29,26 +29,15 @@ from netlib.train import (
     TrainConfig,
 )
 
-LOAD_MS = 180_000
 RUN_MS = 180_000
 
 
 def _settings(monkeypatch, tmp_path):
-    monkeypatch.setenv("CONVLAB_SETTINGS_DIR", str(tmp_path / "settings"))
-    settings = open_settings()
-    settings.setValue("architectures/model", "lenet5")  # a quick first build
-    settings.setValue("runs/folder", str(tmp_path / "runs"))
-    settings.sync()
+    fresh_settings(monkeypatch, tmp_path / "settings", {"runs/folder": str(tmp_path / "runs")})
 
 
 def _open(qtbot, add=True) -> MainWindow:
-    window = MainWindow()
-    if add:
-        qtbot.addWidget(window)
-    with qtbot.waitSignal(window.backend_ready, timeout=LOAD_MS):
-        window.show()
-    qtbot.waitUntil(window.is_idle, timeout=LOAD_MS)
-    return window
+    return open_window(qtbot, add=add)
 
 
 @pytest.fixture

@@ -15,38 +15,24 @@ from PIL import Image
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 
+from gui_windows import LOAD_MS, fresh_settings, open_window
 from gui.main_window import STARTUP_MARKER, MainWindow
 from gui.screenshot import take_screenshots
-from gui.settings import open_settings
 from gui.tasks import DIGITS
 from netlib.backend import describe_device
 
 REPO = Path(__file__).resolve().parent.parent
-LOAD_MS = 180_000
 WORK_MS = 60_000
 
 
-def _fresh_settings(monkeypatch, folder: Path) -> None:
-    monkeypatch.setenv("CONVLAB_SETTINGS_DIR", str(folder))
-    settings = open_settings()
-    settings.setValue("architectures/model", "lenet5")  # a quick first build
-    settings.sync()
-
-
 def _open(qtbot, add=True) -> MainWindow:
-    window = MainWindow()
-    if add:
-        qtbot.addWidget(window)
-    with qtbot.waitSignals(
-        [window.backend_ready, window.page("architectures").summary_ready], timeout=LOAD_MS
-    ):
-        window.show()
-    return window
+    return open_window(qtbot, lambda window: [window.page("architectures").summary_ready],
+                       add=add, idle=False)
 
 
 @pytest.fixture
 def window(qtbot, tmp_path, monkeypatch):
-    _fresh_settings(monkeypatch, tmp_path / "settings")
+    fresh_settings(monkeypatch, tmp_path / "settings")
     return _open(qtbot)
 
 
@@ -88,7 +74,7 @@ def test_navigation_pages_and_the_backend_in_the_status_bar(window):
 
 
 def test_settings_persist_between_sessions(qtbot, tmp_path, monkeypatch):
-    _fresh_settings(monkeypatch, tmp_path / "settings")
+    fresh_settings(monkeypatch, tmp_path / "settings")
     folder = tmp_path / "shapes"
     for label in ("round", "square"):
         (folder / label).mkdir(parents=True)
@@ -147,7 +133,7 @@ def test_screenshots_are_rendered_with_real_content(qtbot, window, tmp_path):
 
 
 def test_closing_while_workers_run_stops_them_cleanly(qtbot, tmp_path, monkeypatch, capfd):
-    _fresh_settings(monkeypatch, tmp_path / "settings")
+    fresh_settings(monkeypatch, tmp_path / "settings")
     window = _open(qtbot, add=False)
     architectures, dataset = window.page("architectures"), window.page("dataset")
     architectures.select_model("vgg11")  # a build of a second or more

@@ -11,30 +11,20 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
 from drag_and_drop import drop_files
-from gui.main_window import MainWindow
+from gui_windows import fresh_settings, open_window
 from gui.screenshot import take_screenshots
-from gui.settings import open_settings
 from gui.tasks import DIGITS
 from netlib.predict import predict
 from netlib.train import Finished
 
 REPO = Path(__file__).resolve().parent.parent
-LOAD_MS = 180_000
 RUN_MS = 180_000
 
 
 @pytest.mark.slow
 def test_first_start_train_evaluate_predict(qtbot, tmp_path, monkeypatch):
-    monkeypatch.setenv("CONVLAB_SETTINGS_DIR", str(tmp_path / "settings"))
-    settings = open_settings()
-    settings.setValue("architectures/model", "lenet5")  # a quick first layer table
-    settings.setValue("runs/folder", str(tmp_path / "runs"))
-    settings.sync()
-    window = MainWindow()
-    qtbot.addWidget(window)
-    with qtbot.waitSignal(window.backend_ready, timeout=LOAD_MS):
-        window.show()
-    qtbot.waitUntil(window.is_idle, timeout=LOAD_MS)
+    fresh_settings(monkeypatch, tmp_path / "settings", {"runs/folder": str(tmp_path / "runs")})
+    window = open_window(qtbot)
 
     # Train: nothing to choose but the number of epochs.
     train = window.page("train")
