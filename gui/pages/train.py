@@ -252,11 +252,7 @@ class TrainPage(Page):
         self.digits_button.clicked.connect(lambda: self.set_dataset(DIGITS))
         self.folder_button.clicked.connect(self._ask_folder)
         self.form.changed.connect(self.validate)
-        self.form.changed.connect(
-            lambda: self.split_settings_changed.emit(
-                {key: self.form.read()[key] for key in SPLIT_KEYS}
-            )
-        )
+        self.form.changed.connect(self._announce_split)
         self.reset_button.clicked.connect(self.reset_to_defaults)
         self.start_button.clicked.connect(self.start)
         self.stop_button.clicked.connect(self.stop)
@@ -369,6 +365,10 @@ class TrainPage(Page):
 
     def set_runs_dir(self, folder: str | Path) -> None:
         self.runs_dir = Path(folder)
+
+    def _announce_split(self) -> None:
+        values = self.form.read()
+        self.split_settings_changed.emit({key: values[key] for key in SPLIT_KEYS})
 
     def set_split_settings(self, values: dict) -> None:
         """Train with the split chosen on the Dataset page (kept across a change of
