@@ -12,19 +12,19 @@ so normalisation comes after them.
   of the principal components of the training set's RGB pixel values to every pixel.
 - rotation, translation, zoom, brightness, contrast, flip: Keras' own layers.
 
-:func:`build_augmentation` makes a `keras.Sequential` from a JSON-friendly spec (what a
-training configuration stores), and :func:`ten_crop_predict` is AlexNet's test-time
+:func:`build_augmentation` makes a `keras.Sequential` from a spec (what a training
+configuration stores; netlib.augment_spec defines and checks it without Keras), and :func:`ten_crop_predict` is AlexNet's test-time
 ten-crop evaluation.
 """
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Mapping
-
 import keras
 import numpy as np
 from keras import ops
+
+from netlib import augment_spec
+from netlib.augment_spec import AUGMENTATIONS
 
 __all__ = [
     "AUGMENTATIONS",
@@ -34,19 +34,6 @@ __all__ = [
     "build_augmentation",
     "ten_crop_predict",
 ]
-
-# The names build_augmentation accepts, with the layer each one makes and its parameter.
-AUGMENTATIONS = {
-    "crop_flip": "RandomCropFlip(size): random crop + horizontal flip; centre crop at inference;"
-    " size in pixels, or a fraction of the input (default 0.875, AlexNet's 224/256)",
-    "pca_color": "PCAColorJitter(stddev, eigenvalues, eigenvectors): AlexNet colour noise",
-    "flip": "keras.layers.RandomFlip(mode='horizontal')",
-    "rotation": "keras.layers.RandomRotation(factor): fraction of a full turn",
-    "translation": "keras.layers.RandomTranslation(factor): fraction of height and width",
-    "zoom": "keras.layers.RandomZoom(factor): fraction of the size",
-    "brightness": "keras.layers.RandomBrightness(factor): fraction of the value range",
-    "contrast": "keras.layers.RandomContrast(factor)",
-}
 
 
 @keras.saving.register_keras_serializable(package="convlab")
@@ -228,28 +215,24 @@ def pca_basis(
     return eigenvalues, eigenvectors
 
 
-# name -> (layer, the argument a bare number sets, defaults)
-_LAYERS = {
-    "crop_flip": (RandomCropFlip, "height", {"height": 0.875}),
-    "pca_color": (PCAColorJitter, "stddev", {"stddev": 0.1}),
-    "flip": (keras.layers.RandomFlip, "mode", {"mode": "horizontal"}),
-    "rotation": (keras.layers.RandomRotation, "factor", {"factor": 0.05}),
-    "translation": (keras.layers.RandomTranslation, "height_factor", {"height_factor": 0.1, "width_factor": 0.1}),
-    "zoom": (keras.layers.RandomZoom, "height_factor", {"height_factor": 0.1}),
-    "brightness": (keras.layers.RandomBrightness, "factor", {"factor": 0.2, "value_range": (0, 255)}),
-    "contrast": (keras.layers.RandomContrast, "factor", {"factor": 0.2, "value_range": (0, 255)}),
+# The layer class of each spec entry (netlib.augment_spec names them and their parameters).
+_LAYER_CLASSES = {
+    "crop_flip": RandomCropFlip,
+    "pca_color": PCAColorJitter,
+    "flip": keras.layers.RandomFlip,
+    "rotation": keras.layers.RandomRotation,
+    "translation": keras.layers.RandomTranslation,
+    "zoom": keras.layers.RandomZoom,
+    "brightness": keras.layers.RandomBrightness,
+    "contrast": keras.layers.RandomContrast,
 }
-assert _LAYERS.keys() == AUGMENTATIONS.keys()
+assert _LAYER_CLASSES.keys() == AUGMENTATIONS.keys()
 
 
 def build_augmentation(spec, *, seed: int = 0, pca: tuple | None = None, name: str = "augmentation") -> keras.Sequential:
-    """A `keras.Sequential` of augmentation layers from a JSON-friendly spec.
-
-    `spec` is a list applied in order, each entry a name of :data:`AUGMENTATIONS`
-    (default parameters), ``{"name": ..., **parameters}``; or a dict
-    ``{name: parameter}`` in application order, where the parameter is the layer's
-    main argument (a number: the factor, or the crop size), a dict of its arguments,
-    True (defaults) or False/None (left out). Examples::
+    """A `keras.Sequential` of augmentation layers from a spec (see netlib.augment_spec:
+    a list of names or ``{"name": ..., **parameters}``, a dict ``{name: parameter}``, or
+    names separated by commas). Examples::
 
         ["flip", {"name": "rotation", "factor": 0.05}]
         {"crop_flip": 224, "pca_color": 0.1}
@@ -260,62 +243,18 @@ def build_augmentation(spec, *, seed: int = 0, pca: tuple | None = None, name: s
     in its parameters. An empty spec gives a model that returns its input as float.
 
     Raises:
-        ValueError: an unknown name or parameter (the message lists the valid ones).
+        ValueError: an unknown name or parameter (the message lists the valid ones), or
+            parameters the layer refuses.
     """
-    entries = _entries(spec)
+    entries = augment_spec.entries(spec)
     layers = [_layer(entry_name, params, seed + i, pca) for i, (entry_name, params) in enumerate(entries)]
     if not layers:
         layers = [keras.layers.Identity()]
     return keras.Sequential(layers, name=name)
 
 
-def _entries(spec) -> list[tuple[str, dict]]:
-    """Normalise a spec to [(name, parameters)]."""
-    if spec is None:
-        return []
-    if isinstance(spec, str):
-        spec = [spec]
-    if isinstance(spec, Mapping):
-        entries = []
-        for entry_name, value in spec.items():
-            if value is False or value is None:
-                continue
-            entries.append((entry_name, _parameters(entry_name, value)))
-    elif isinstance(spec, (list, tuple)):
-        entries = []
-        for item in spec:
-            if isinstance(item, str):
-                entries.append((item, {}))
-            elif isinstance(item, Mapping) and "name" in item:
-                entries.append((item["name"], {k: v for k, v in item.items() if k != "name"}))
-            else:
-                raise ValueError(
-                    "Each entry of an augmentation list must be a name or a dict with a 'name' key; "
-                    f"received {item!r}."
-                )
-    else:
-        raise ValueError(f"An augmentation spec must be a list or a dict; received {spec!r}.")
-    for entry_name, _ in entries:
-        if entry_name not in _LAYERS:
-            raise ValueError(
-                f"Unknown augmentation {entry_name!r}; the valid ones are: {', '.join(_LAYERS)}."
-            )
-    return entries
-
-
-def _parameters(entry_name: str, value) -> dict:
-    if value is True:
-        return {}
-    if isinstance(value, Mapping):
-        return dict(value)
-    if entry_name in _LAYERS:
-        return {_LAYERS[entry_name][1]: value}
-    return {}  # the name is refused by _entries with the list of valid ones
-
-
 def _layer(entry_name: str, params: dict, seed: int, pca) -> keras.layers.Layer:
-    layer_class, main, defaults = _LAYERS[entry_name]
-    arguments = {**defaults, **params}
+    arguments = {**AUGMENTATIONS[entry_name].defaults, **params}
     if entry_name == "crop_flip" and isinstance(arguments.get("height"), (list, tuple)):
         arguments["height"], arguments["width"] = arguments["height"]  # a (height, width) pair
     if entry_name == "translation" and "height_factor" in params and "width_factor" not in params:
@@ -328,15 +267,8 @@ def _layer(entry_name: str, params: dict, seed: int, pca) -> keras.layers.Layer:
                 "'eigenvalues' and 'eigenvectors' in its parameters."
             )
         arguments["eigenvalues"], arguments["eigenvectors"] = (np.asarray(a).tolist() for a in pca)
-    accepted = [p for p in inspect.signature(layer_class.__init__).parameters if p not in ("self", "kwargs", "seed")]
-    unknown = sorted(set(arguments) - set(accepted))
-    if unknown:
-        raise ValueError(
-            f"Unknown parameter{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))} for "
-            f"augmentation {entry_name!r}; its parameters are: {', '.join(accepted)}."
-        )
     try:
-        return layer_class(**arguments, seed=seed, name=f"{entry_name}_{seed}")
+        return _LAYER_CLASSES[entry_name](**arguments, seed=seed, name=f"{entry_name}_{seed}")
     except (TypeError, ValueError) as error:
         raise ValueError(f"Augmentation {entry_name!r} refused its parameters {params!r}: {error}") from None
 

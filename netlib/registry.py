@@ -16,7 +16,7 @@ import difflib
 import fnmatch
 import importlib
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 __all__ = [
@@ -29,6 +29,7 @@ __all__ = [
     "model_info",
     "build",
     "parse_option_value",
+    "parse_assignments",
 ]
 
 # Families in the order the papers appeared; each is one module of netlib.architectures.
@@ -406,3 +407,18 @@ def _coerce(value: Any, kind: type) -> Any:
 def _names_or_none(names) -> str:
     names = list(names)
     return ", ".join(names) if names else "(none)"
+
+
+def parse_assignments(items: Iterable[str], *, what: str = "--set") -> list[tuple[str, str]]:
+    """`KEY=VALUE` strings (a command line's `--set`, a form's "a=1, b=2" split at commas)
+    as (key, value) pairs, both stripped; blank items are skipped. ValueError, naming
+    `what`, for an item without "=" or without a key."""
+    pairs = []
+    for item in items:
+        if not item.strip():
+            continue
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"{what} takes KEY=VALUE; received {item.strip()!r}.")
+        pairs.append((key.strip(), value.strip()))
+    return pairs

@@ -56,11 +56,8 @@ from gui.widgets.thumbnails import (
     sample_paths,
 )
 from gui.workers import LatestOnly, Worker, describe_error
+from netlib.data.modes import COLOR_MODES, RESIZE_MODES
 
-# netlib.data.COLOR_MODES and RESIZE_MODES, repeated so that the page can be laid out
-# before netlib is imported; backend_ready takes the library's own lists.
-COLOR_MODES = ("rgb", "grayscale")
-RESIZE_MODES = ("squash", "crop", "pad")
 
 
 class DatasetPage(Page):
@@ -264,10 +261,6 @@ class DatasetPage(Page):
     # -- Page hooks --------------------------------------------------------------------------
 
     def backend_ready(self, backend: BackendInfo) -> None:
-        from netlib import data
-
-        _set_items(self.color_combo, data.COLOR_MODES)
-        _set_items(self.resize_combo, data.RESIZE_MODES)
         self._ready = True
         self.rescan()
 
@@ -582,15 +575,6 @@ def _fraction_spin(value: float, tip: str) -> QDoubleSpinBox:
     spin.setToolTip(tip)
     spin.setKeyboardTracking(False)
     return spin
-
-
-def _set_items(combo: QComboBox, items) -> None:
-    """Make `items` the combo's choices, keeping the current one if it is still there."""
-    if [combo.itemText(i) for i in range(combo.count())] != list(items):
-        current = combo.currentText()
-        combo.clear()
-        combo.addItems(list(items))
-        _select(combo, current)
 
 
 def _select(combo: QComboBox, text: str) -> None:

@@ -262,18 +262,9 @@ class TrainPage(Page):
 
     def backend_ready(self, backend: BackendInfo) -> None:
         from gui.widgets.curves import TrainingCurves  # pyqtgraph: only now
-        from netlib.train import config as train_config
 
         self.backend = backend
         self.device_label.setText(f"Device: {backend.device} · {backend.backend}")
-        for key, choices in (
-            ("color_mode", train_config.COLOR_MODES), ("resize", train_config.RESIZE_MODES),
-            ("optimizer", train_config.OPTIMIZERS), ("schedule", train_config.SCHEDULES),
-            ("normalization", train_config.NORMALIZATIONS),
-            ("mixed_precision", train_config.MIXED_PRECISION),
-            ("monitor", train_config.MONITORS),
-        ):
-            self.form.set_choices(key, choices)
         self.curves = TrainingCurves()
         self.curves_box.replaceWidget(self.curves_placeholder, self.curves)
         self.curves_placeholder.hide()
@@ -385,7 +376,7 @@ class TrainPage(Page):
         try:
             config = TrainConfig.for_model(self.model_name, self._dataset_path())
         except ValueError as error:
-            self.form.set_problem(describe_error(error))
+            self.form.set_problem(error)
             return
         self.form.set_config(config)
         self.form.set_values(self._split)
@@ -660,7 +651,7 @@ class TrainPage(Page):
             config = self.form.config(self.model_name, self._dataset_path())
         except ValueError as error:
             if not quiet:
-                self.form.set_problem(describe_error(error))
+                self.form.set_problem(error)
             return None
         if not quiet:
             self.form.set_problem(None)

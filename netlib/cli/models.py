@@ -98,18 +98,14 @@ def run_summary(args) -> int:
 
 def parse_options(info, pairs: list[str]) -> dict:
     """`KEY=VALUE` strings to validated options; ValueError with the registry's message."""
-    from netlib.registry import parse_option_value
+    from netlib.registry import parse_assignments, parse_option_value
 
-    options = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            valid = ", ".join(o.name for o in info.options) or "(none)"
-            raise ValueError(
-                f"--set expects KEY=VALUE; received {pair!r}. Options of {info.name}: {valid}."
-            )
-        options[key.strip()] = parse_option_value(info, key.strip(), value.strip())
-    return options
+    try:
+        assignments = parse_assignments(pairs, what="--set")
+    except ValueError as error:
+        valid = ", ".join(o.name for o in info.options) or "(none)"
+        raise ValueError(f"{error} Options of {info.name}: {valid}.") from None
+    return {key: parse_option_value(info, key, value) for key, value in assignments}
 
 
 def reference_checks(info, summary, options: dict, classes: int, input_size) -> list[str]:

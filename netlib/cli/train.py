@@ -19,6 +19,7 @@ import json
 import math
 import signal
 import sys
+import textwrap
 
 EXIT_FAILED = 1
 EXIT_STOPPED = 130  # as for a process ended by Ctrl-C
@@ -35,25 +36,37 @@ def add_commands(commands) -> None:
 
 
 def _add_train(commands) -> None:
+    import argparse
+
+    from netlib.train.config import SETTINGS
+
     parser = commands.add_parser(
         "train",
         help="train a network on a folder of class sub-folders",
-        description="Train a network on a folder of images, one sub-folder per class. "
-        "Defaults come from the network's family (its paper, scaled to small data); "
-        "every setting of the run can be changed with --set KEY=VALUE. Each run gets a "
-        "folder under --runs with its config, metrics, TensorBoard logs and models.",
+        description=textwrap.fill(
+            "Train a network on a folder of images, one sub-folder per class. Defaults "
+            "come from the network's family (its paper, scaled to small data); every "
+            "setting of the run can be changed with --set KEY=VALUE (listed below). Each "
+            "run gets a folder under --runs with its config, metrics, TensorBoard logs and "
+            "models.", 88),
+        epilog=settings_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("folder", nargs="?", help="the dataset folder (not with --resume)")
     parser.add_argument("--model", help="a model name (python main.py list shows them)")
-    parser.add_argument("--epochs", type=int, metavar="N")
-    parser.add_argument("--batch-size", type=int, metavar="N")
-    parser.add_argument("--image-size", type=int, metavar="N", help="square images of N x N")
-    parser.add_argument("--lr", type=float, metavar="X", help="the learning rate")
-    parser.add_argument("--optimizer", metavar="NAME", help="sgd, adam or adamw")
+    # The common settings have flags of their own; their help is the schema's.
+    for flag, key, kind in (
+        ("--epochs", "epochs", int), ("--batch-size", "batch_size", int),
+        ("--image-size", "image_size", int), ("--lr", "learning_rate", float),
+        ("--optimizer", "optimizer", str),
+    ):
+        setting = SETTINGS[key]
+        parser.add_argument(flag, type=kind, dest=key, metavar="N" if kind is int else "X",
+                            help=f"{setting.help} ({setting.describe_valid()}; --set {key}=...)")
     parser.add_argument(
         "--set", action="append", default=[], metavar="KEY=VALUE", dest="settings",
-        help="any training setting or model option, e.g. --set schedule=cosine "
-        "--set shortcut=A (repeatable)",
+        help="any training setting below, or an option of the model, e.g. --set "
+        "schedule=cosine --set shortcut=A (repeatable)",
     )
     parser.add_argument("--runs", default="runs", metavar="DIR",
                         help="where run folders are made (default: ./runs)")
@@ -66,6 +79,28 @@ def _add_train(commands) -> None:
     parser.add_argument("--task-index", type=int, metavar="I",
                         help="this machine's position in --cluster (0 writes the run)")
     parser.set_defaults(run=run_train)
+
+
+# The flags that set a TrainConfig field directly (the rest go through --set).
+_SETTING_FLAGS = {"epochs": "--epochs", "batch_size": "--batch-size",
+                  "image_size": "--image-size", "learning_rate": "--lr",
+                  "optimizer": "--optimizer"}
+
+
+def settings_help(width: int = 88) -> str:
+    """Every training setting, grouped as the app's form groups them: what it takes, its
+    default (before the network's family changes it) and what it is for."""
+    from netlib.train.config import GROUPS, SETTINGS
+
+    lines = ["training settings (--set KEY=VALUE; the network's family sets other defaults):"]
+    for group in GROUPS:
+        lines.append(f"  {group}:")
+        for name, setting in SETTINGS.items():
+            if setting.group == group:
+                text = textwrap.fill(setting.summary(), width, initial_indent=" " * 6,
+                                     subsequent_indent=" " * 6)
+                lines += [f"    {name}", text]
+    return "\n".join(lines)
 
 
 def _add_evaluate(commands) -> None:
@@ -114,27 +149,17 @@ def _add_export(commands) -> None:
 # -------------------------------------------------------------------------------- train
 
 
-def _config_from_args(args):
+def _config_from_args(args, notices: list[str]):
     from netlib.train import TrainConfig
 
     if not args.folder or not args.model:
         raise ValueError("train needs a dataset FOLDER and --model NAME (or --resume RUN).")
-    flags = {
-        "epochs": args.epochs,
-        "batch_size": args.batch_size,
-        "image_size": args.image_size,
-        "learning_rate": args.lr,
-        "optimizer": args.optimizer,
-    }
+    flags = {key: getattr(args, key) for key in _SETTING_FLAGS}
     config = TrainConfig.for_model(
-        args.model, args.folder, **{k: v for k, v in flags.items() if v is not None}
+        args.model, args.folder, notices=notices,
+        **{k: v for k, v in flags.items() if v is not None},
     )
-    for setting in args.settings:
-        key, sep, value = setting.partition("=")
-        if not sep:
-            raise ValueError(f"--set takes KEY=VALUE; received {setting!r}.")
-        config = config.with_setting(key, value)
-    return config
+    return config.with_settings(args.settings)
 
 
 def run_train(args) -> int:
@@ -145,22 +170,26 @@ def run_train(args) -> int:
             raise ValueError("--cluster and --task-index go together.")
         backend.configure_cluster(args.cluster, args.task_index)
     if args.resume:
-        changed = [flag for flag, value in (
-            ("FOLDER", args.folder), ("--model", args.model), ("--batch-size", args.batch_size),
-            ("--image-size", args.image_size), ("--lr", args.lr), ("--optimizer", args.optimizer),
-        ) if value is not None] + (["--set"] if args.settings else [])
+        given = {"FOLDER": args.folder, "--model": args.model} | {
+            flag: getattr(args, key) for key, flag in _SETTING_FLAGS.items() if key != "epochs"
+        }
+        changed = [flag for flag, value in given.items() if value is not None]
+        changed += ["--set"] if args.settings else []
         if changed:
             raise ValueError(
                 f"--resume continues a run with its own settings; only --epochs may change "
                 f"(received {', '.join(changed)})."
             )
     else:
-        config = _config_from_args(args)  # bad settings fail before anything heavy
+        notices: list[str] = []
+        config = _config_from_args(args, notices)  # bad settings fail before anything heavy
 
     from rich.console import Console
 
     console = Console(highlight=False, soft_wrap=True, markup=False)
     console.print(f"Device: {backend.describe_device()} | Keras backend: {backend.name()}")
+    for notice in [] if args.resume else notices:
+        console.print(f"note: {notice}", style="yellow")
     from netlib.train import Trainer
 
     if args.resume:

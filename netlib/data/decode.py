@@ -31,6 +31,7 @@ import numpy as np
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 from netlib.data.errors import SKIP_REASONS, ImageError
+from netlib.data.modes import COLOR_MODES, RESIZE_MODES
 
 __all__ = [
     "IMAGE_EXTENSIONS",
@@ -52,10 +53,6 @@ IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", 
 PILLOW_FORMATS = ("JPEG", "PNG", "BMP", "GIF", "WEBP", "TIFF")
 # The colour transparent pixels are composited on (RGB, 0..255).
 BACKGROUND = (255, 255, 255)
-COLOR_MODES = ("rgb", "grayscale")
-# squash: stretch to the target size (Keras' default); crop: centre crop to the target's
-# aspect ratio, then resize; pad: resize to fit inside, then pad with black.
-RESIZE_MODES = ("squash", "crop", "pad")
 
 Source = Union[str, os.PathLike, bytes, bytearray, memoryview, BinaryIO]
 

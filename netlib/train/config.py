@@ -5,10 +5,17 @@
     >>> TrainConfig.load("config.json") == config
     True
 
-Every value is checked when the config is made or loaded: an unknown key or a bad value
-raises ValueError naming the valid ones. `TrainConfig.for_model` starts from the defaults
-of the model's family (:data:`FAMILY_DEFAULTS`, each with its source) and applies the
-overrides on top.
+This module is the one definition of every training setting. Each field of TrainConfig
+carries a :class:`Setting`: its type, default, choices or bounds, unit, label, help text,
+form group and when it applies. Checking a config, `--set KEY=VALUE` and `train --help`
+(netlib.cli.train), the app's form (gui.widgets.train_form) and the family defaults all
+read :data:`SETTINGS`, so adding a setting means adding a field here and the code that
+uses it. A refused value raises :class:`ConfigError`, a ValueError that names the field.
+
+Importing this module imports no Keras, and checking a config builds nothing, so the app
+imports it before its window shows and checks its form on every change.
+`TrainConfig.for_model` starts from the defaults of the model's family (its recipe, with
+its source) and applies the overrides on top.
 """
 
 from __future__ import annotations
@@ -18,13 +25,18 @@ import difflib
 import json
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from netlib import registry
+from netlib import augment_spec, registry
+from netlib.data.modes import COLOR_MODES, RESIZE_MODES
 
 __all__ = [
+    "ConfigError",
+    "Setting",
+    "SETTINGS",
+    "GROUPS",
     "TrainConfig",
     "FamilyDefaults",
     "FAMILY_DEFAULTS",
@@ -33,6 +45,9 @@ __all__ = [
     "MIXED_PRECISION",
     "NORMALIZATIONS",
     "MONITORS",
+    "COLOR_MODES",
+    "RESIZE_MODES",
+    "defaults_for",
 ]
 
 OPTIMIZERS = ("sgd", "adam", "adamw")
@@ -44,8 +59,249 @@ MIXED_PRECISION = ("auto", "off", "float16", "bfloat16")
 NORMALIZATIONS = ("dataset", "imagenet", "none")
 # What "best" means for best.keras, early stopping and reduce-on-plateau.
 MONITORS = ("val_loss", "val_accuracy")
-COLOR_MODES = ("rgb", "grayscale")
-RESIZE_MODES = ("squash", "crop", "pad")
+
+# The form's groups, in order.
+DATA, OPTIMISATION, SCHEDULE, RUN = "Data", "Optimisation", "Schedule", "Run"
+GROUPS = (DATA, OPTIMISATION, SCHEDULE, RUN)
+# A warm-up taken from a family's defaults is cut to this share of a run shorter than the
+# family's: warming up for most of a short run would leave it no time at the full rate.
+_WARMUP_SHARE = 0.25
+
+
+class ConfigError(ValueError):
+    """A training setting was refused; `field` names it (a TrainConfig field, or None
+    for a problem with the config as a whole)."""
+
+    def __init__(self, field: str | None, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+@dataclasses.dataclass(frozen=True)
+class Setting:
+    """What one TrainConfig field holds and how it is shown.
+
+    `kind` is bool, int, float, str, tuple (of floats), dict (the model's options) or
+    object (an augmentation spec). Numbers lie in [`minimum`, `maximum`] (the minimum
+    itself refused when `above_minimum`); `none_means` says what None stands for where a
+    field may be None ("the network's", "off"). `applies(values)` says, from the other
+    fields' values, whether the field matters (momentum only for SGD); `text` asks a form
+    for a line of text (lists, and numbers that span decades).
+    """
+
+    label: str
+    help: str
+    group: str | None  # the form's group; None: not in the form (model, dataset)
+    kind: type
+    choices: tuple | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    above_minimum: bool = False
+    unit: str = ""
+    none_means: str = ""
+    decimals: int = 3
+    text: bool = False
+    applies: Callable[[Mapping[str, Any]], bool] | None = None
+    valid: str = ""  # what the field accepts, where the kind does not say it well
+    name: str = ""  # set from the field
+    default: Any = None  # set from the field
+
+    @property
+    def optional(self) -> bool:
+        return bool(self.none_means)
+
+    # -- checking ------------------------------------------------------------------------
+
+    def describe_valid(self) -> str:
+        """What the field accepts, as the messages say it: "one of 'sgd', 'adam'",
+        "an int >= 1", ..."""
+        if self.valid:
+            return self.valid
+        if self.choices is not None:
+            return "one of " + ", ".join(repr(c) for c in self.choices)
+        if self.kind is bool:
+            return "true or false"
+        if self.kind in (int, float):
+            bounds = []
+            if self.minimum is not None:
+                bounds.append(f"{'>' if self.above_minimum else '>='} {self.minimum}")
+            if self.maximum is not None:
+                bounds.append(f"<= {self.maximum}")
+            article = "an" if self.kind is int else "a"
+            return " ".join([article, self.kind.__name__, " and ".join(bounds)]).strip()
+        if self.kind is tuple:
+            return f"fractions of the epochs, each in ({self.minimum:g}, {self.maximum:g})"
+        if self.kind is dict:
+            return "the network's options as key=value pairs"
+        if self.kind is object:
+            return "augmentation names separated by commas, or a JSON list or object"
+        return "a non-empty text"
+
+    def check(self, value: Any) -> Any:
+        """`value` converted to the field's type; ConfigError if it is refused."""
+        if value is None and (self.optional or self.kind is object):
+            return None
+        checker = {
+            bool: self._check_bool,
+            int: self._check_number,
+            float: self._check_number,
+            tuple: self._check_fractions,
+            dict: self._check_mapping,
+            object: self._check_augment,
+        }.get(self.kind, self._check_text)
+        return checker(value)
+
+    def refuse(self, value: Any, valid: str | None = None) -> ConfigError:
+        valid = valid or self.describe_valid()
+        return ConfigError(self.name, f"{self.name} must be {valid}; received {self.name}={value!r}.")
+
+    def _check_bool(self, value):
+        if not isinstance(value, bool):
+            raise self.refuse(value)
+        return value
+
+    def _check_number(self, value):
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        ok = ok and math.isfinite(value) and (self.kind is float or float(value).is_integer())
+        if ok and self.minimum is not None:
+            ok = value > self.minimum if self.above_minimum else value >= self.minimum
+        if ok and self.maximum is not None:
+            ok = value <= self.maximum
+        if not ok:
+            raise self.refuse(value)
+        return self.kind(value)
+
+    def _check_fractions(self, value):
+        if isinstance(value, str):
+            return self.parse(value)
+        try:
+            fractions = sorted(float(v) for v in value)
+        except (TypeError, ValueError):
+            raise self.refuse(value) from None
+        if not all(self.minimum < f < self.maximum for f in fractions):
+            raise self.refuse(list(fractions))
+        return tuple(fractions)
+
+    def _check_mapping(self, value):
+        if not isinstance(value, Mapping):
+            raise self.refuse(value)
+        return dict(value)
+
+    def _check_augment(self, value):
+        if isinstance(value, str):
+            return self.parse(value)
+        try:
+            augment_spec.entries(value)
+        except ValueError as error:
+            raise ConfigError(self.name, str(error)) from None
+        return value
+
+    def _check_text(self, value):
+        if self.choices is not None:
+            if value not in self.choices:
+                raise self.refuse(value)
+            return value
+        if not isinstance(value, (str, os.PathLike)) or not str(value):
+            raise self.refuse(value)
+        return str(value)
+
+    # -- text ------------------------------------------------------------------------------
+
+    def parse(self, text: str) -> Any:
+        """The value a command line or a form's text gives: `--set KEY=VALUE`'s VALUE.
+        "none" (or nothing) clears a field that may be None."""
+        stripped = str(text).strip()
+        if stripped.lower() in ("", "none", "null") and (self.optional or self.kind is object):
+            return None
+        if self.kind is bool:
+            lowered = stripped.lower()
+            if lowered in _TRUE_WORDS | _FALSE_WORDS:
+                return lowered in _TRUE_WORDS
+            raise self.refuse(text)
+        if self.kind in (int, float):
+            try:
+                number = int(stripped) if self.kind is int else float(stripped)
+            except ValueError:
+                raise self.refuse(text, "an integer" if self.kind is int else "a number") from None
+            return self.check(number)
+        if self.kind is tuple:
+            parts = [p.strip() for p in stripped.split(",") if p.strip()]
+            try:
+                return self.check([float(p) for p in parts])
+            except ValueError:
+                raise self.refuse(text, self.describe_valid() + ", e.g. 0.5, 0.75") from None
+        if self.kind is dict:
+            return _options_from_text(stripped)
+        if self.kind is object:
+            try:
+                return augment_spec.parse_text(stripped)
+            except ValueError as error:
+                raise ConfigError(self.name, str(error)) from None
+        return self.check(stripped)
+
+    def format(self, value: Any) -> str:
+        """The text `parse` reads back as `value` ("" for None)."""
+        if value is None:
+            return ""
+        if self.kind is tuple:
+            return ", ".join(f"{v:g}" for v in value)
+        if self.kind is dict:
+            return ", ".join(f"{k}={v}" for k, v in sorted(dict(value).items()))
+        if self.kind is object:
+            return augment_spec.format_text(value)
+        if self.kind is bool:
+            return "true" if value else "false"
+        if self.kind is float:
+            return f"{value:g}"
+        return str(value)
+
+    def summary(self) -> str:
+        """One line for `train --help`: what it takes, its default, and what it is for."""
+        default = self.format(self.default) or (self.none_means or "none")
+        unit = f" {self.unit}" if self.unit else ""
+        return f"{self.describe_valid()}{unit}; default {default}. {self.help}"
+
+
+_TRUE_WORDS = {"1", "true", "yes", "on"}
+_FALSE_WORDS = {"0", "false", "no", "off"}
+
+
+def _options_from_text(text: str) -> dict[str, str]:
+    """"shortcut=B, use_bias=true" (or a JSON object) as {name: text}: TrainConfig's
+    check converts each to the option's type."""
+    if text.startswith("{"):
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise ConfigError("model_options", f"model_options is not valid JSON: {error}.") from None
+        if not isinstance(value, dict):
+            raise ConfigError("model_options", f"model_options must be a JSON object; received {text!r}.")
+        return value
+    try:
+        return dict(registry.parse_assignments(text.split(","), what="model_options"))
+    except ValueError as error:
+        raise ConfigError("model_options", str(error)) from None
+
+
+def _setting(default: Any, label: str, group: str | None, help: str, **details: Any):
+    """A TrainConfig field with its Setting (kind: the default's type unless given)."""
+    details.setdefault("kind", type(default))
+    setting = Setting(label=label, help=help, group=group, **details)
+    if isinstance(default, dict):
+        return dataclasses.field(default_factory=dict, metadata={"setting": setting})
+    return dataclasses.field(default=default, metadata={"setting": setting})
+
+
+def _required(label: str, help: str, valid: str):
+    return dataclasses.field(metadata={"setting": Setting(label, help, None, str, valid=valid)})
+
+
+def _is_sgd(values: Mapping[str, Any]) -> bool:
+    return values.get("optimizer") == "sgd"
+
+
+def _schedule_in(*schedules: str) -> Callable[[Mapping[str, Any]], bool]:
+    return lambda values: values.get("schedule") in schedules
 
 
 @dataclasses.dataclass(frozen=True)
@@ -62,91 +318,185 @@ class TrainConfig:
     or batch-norm scales). `early_stopping` is a patience in epochs on `monitor`, or None.
     """
 
-    model: str
-    dataset: str
-    model_options: Mapping[str, Any] = dataclasses.field(default_factory=dict)
-    image_size: int | None = None
-    color_mode: str | None = None
-    resize: str = "squash"
-    validation: float = 0.2
-    test: float = 0.0
-    batch_size: int = 32
-    epochs: int = 10
-    optimizer: str = "sgd"
-    learning_rate: float = 0.01
-    momentum: float = 0.9
-    nesterov: bool = False
-    weight_decay: float = 0.0
-    schedule: str = "constant"
-    lr_decay_factor: float = 0.1
-    lr_milestones: tuple[float, ...] = (0.5, 0.75)
-    plateau_patience: int = 3
-    warmup_epochs: float = 0.0
-    label_smoothing: float = 0.0
-    augment: Any = None
-    normalization: str = "dataset"
-    mixed_precision: str = "auto"
-    seed: int = 0
-    deterministic: bool = False
-    monitor: str = "val_loss"
-    early_stopping: int | None = None
+    model: str = _required("Network", "A registered network (python main.py list)",
+                           "a registered network's name")
+    dataset: str = _required("Dataset", "A folder with one sub-folder of images per class",
+                             "a folder of class subfolders")
+    model_options: Mapping[str, Any] = _setting(
+        {}, "Model options", RUN,
+        "The network's options as key=value, separated by commas, e.g. shortcut=B (the "
+        "Architectures page and python main.py summary list them)", text=True)
+    image_size: int | None = _setting(
+        None, "Image size", DATA,
+        "Square images of this many pixels a side; the network's own input size (from its "
+        "paper) when not set", kind=int, minimum=1, maximum=4096, unit="px",
+        none_means="the network's")
+    color_mode: str | None = _setting(
+        None, "Colour", DATA, "rgb or grayscale; the network's own input channels when not set",
+        kind=str, choices=COLOR_MODES, none_means="the network's")
+    resize: str = _setting(
+        "squash", "Resize", DATA,
+        "squash: stretch to the size; crop: centre square, then resize; pad: fit inside, "
+        "then pad with black", choices=RESIZE_MODES)
+    validation: float = _setting(
+        0.2, "Validation", DATA, "Share of each class held out to validate after every epoch",
+        minimum=0.0, maximum=0.9, decimals=2)
+    test: float = _setting(
+        0.0, "Test", DATA, "Share of each class held out for a final test",
+        minimum=0.0, maximum=0.9, decimals=2)
+    batch_size: int = _setting(
+        32, "Batch size", OPTIMISATION, "Images per training step",
+        minimum=1, maximum=65536, unit="images")
+    epochs: int = _setting(
+        10, "Epochs", OPTIMISATION, "Passes over the training images", minimum=1, maximum=100000)
+    optimizer: str = _setting(
+        "sgd", "Optimizer", OPTIMISATION, "sgd (with momentum), adam or adamw",
+        choices=OPTIMIZERS)
+    learning_rate: float = _setting(
+        0.01, "Learning rate", OPTIMISATION, "The initial learning rate, e.g. 0.001",
+        minimum=0.0, above_minimum=True, text=True)
+    momentum: float = _setting(
+        0.9, "Momentum", OPTIMISATION, "SGD's momentum", minimum=0.0, maximum=0.999,
+        applies=_is_sgd)
+    nesterov: bool = _setting(False, "Nesterov", OPTIMISATION, "Nesterov momentum (SGD)",
+                              applies=_is_sgd)
+    weight_decay: float = _setting(
+        0.0, "Weight decay", OPTIMISATION,
+        "Decoupled weight decay on the kernels, e.g. 5e-4; 0 for none",
+        minimum=0.0, maximum=1.0, text=True)
+    schedule: str = _setting(
+        "constant", "Schedule", SCHEDULE,
+        "constant; step (× decay at the milestones); plateau (× decay when the monitored "
+        "value stalls); cosine (warm-up, then cosine decay)", choices=SCHEDULES)
+    lr_decay_factor: float = _setting(
+        0.1, "Decay factor", SCHEDULE, "Multiplies the learning rate at each step or plateau",
+        minimum=0.0, above_minimum=True, maximum=1.0, applies=_schedule_in("step", "plateau"))
+    lr_milestones: tuple[float, ...] = _setting(
+        (0.5, 0.75), "Milestones", SCHEDULE,
+        "Step schedule: fractions of the epochs, e.g. 0.5, 0.75",
+        minimum=0.0, maximum=1.0, text=True, applies=_schedule_in("step"))
+    plateau_patience: int = _setting(
+        3, "Patience", SCHEDULE,
+        "Plateau schedule: epochs without improvement before the rate is cut",
+        minimum=1, maximum=10000, unit="epochs", applies=_schedule_in("plateau"))
+    warmup_epochs: float = _setting(
+        0.0, "Warm-up", SCHEDULE, "Cosine schedule: epochs of linear warm-up",
+        minimum=0.0, maximum=10000, unit="epochs", decimals=1, applies=_schedule_in("cosine"))
+    label_smoothing: float = _setting(
+        0.0, "Label smoothing", OPTIMISATION, "Share of each label spread over the other classes",
+        minimum=0.0, maximum=0.5, decimals=2)
+    augment: Any = _setting(
+        None, "Augmentation", DATA,
+        "Comma-separated names (" + ", ".join(augment_spec.AUGMENTATIONS) + ") or a JSON "
+        'spec such as {"crop_flip": 0.875, "pca_color": 0.1}; empty for none',
+        kind=object, text=True)
+    normalization: str = _setting(
+        "dataset", "Normalisation", RUN,
+        "dataset: the training images' mean and deviation; imagenet: ImageNet's; none: "
+        "pixels scaled to [0, 1]", choices=NORMALIZATIONS)
+    mixed_precision: str = _setting(
+        "auto", "Mixed precision", RUN, "auto: float16 on a GPU, full precision on the CPU",
+        choices=MIXED_PRECISION)
+    seed: int = _setting(
+        0, "Seed", RUN, "The same seed gives the same split and initial weights",
+        minimum=0, maximum=2**31 - 1)
+    deterministic: bool = _setting(
+        False, "Deterministic", RUN,
+        "Bit-identical reruns (TensorFlow's deterministic kernels; slower)")
+    monitor: str = _setting(
+        "val_loss", "Monitor", SCHEDULE,
+        "What 'best' means for best.keras, plateau and early stopping", choices=MONITORS)
+    early_stopping: int | None = _setting(
+        None, "Early stopping", SCHEDULE,
+        "Stop after this many epochs without improvement on the monitored value",
+        kind=int, minimum=1, maximum=10000, unit="epochs", none_means="off")
 
     def __post_init__(self):
-        # Normalise containers and paths, so that a config loaded from JSON equals the original.
-        object.__setattr__(self, "model_options", dict(self.model_options or {}))
-        object.__setattr__(self, "lr_milestones", tuple(_milestones(self.lr_milestones)))
-        object.__setattr__(self, "dataset", str(self.dataset))
-        _validate(self)
+        # Each value converted to its field's type, so that a config loaded from JSON (or
+        # typed on a command line) equals the original.
+        for name, setting in SETTINGS.items():
+            object.__setattr__(self, name, setting.check(getattr(self, name)))
+        _check_with_model(self)
+        _check_together(self)
 
     # ------------------------------------------------------------------ constructors
 
     @classmethod
-    def for_model(cls, model: str, dataset: str | os.PathLike, **overrides: Any) -> TrainConfig:
+    def for_model(
+        cls,
+        model: str,
+        dataset: str | os.PathLike,
+        *,
+        notices: list[str] | None = None,
+        **overrides: Any,
+    ) -> TrainConfig:
         """A config with the defaults of `model`'s family, then `overrides` on top.
 
         `model_options` in the overrides are merged into (not substituted for) the
         family's options. A `batch_size` given without a `learning_rate` scales the
-        family's rate linearly (the rate per image stays the paper's).
+        family's rate linearly (the rate per image stays the paper's); `epochs` given
+        without a `warmup_epochs` cuts the family's warm-up to a quarter of a shorter run.
+        Each such adaptation is described in `notices` (a list, when given).
         """
         defaults = dict(defaults_for(model).values)
+        said: list[str] = []
         if "batch_size" in overrides and "learning_rate" not in overrides:
             # Keep the family's rate per image: scale it with the batch (Goyal et al., 2017).
-            base_batch = defaults.get("batch_size", _FIELD_DEFAULTS["batch_size"])
-            base_rate = defaults.get("learning_rate", _FIELD_DEFAULTS["learning_rate"])
-            if isinstance(overrides["batch_size"], int) and overrides["batch_size"] > 0:
-                defaults["learning_rate"] = base_rate * overrides["batch_size"] / base_batch
+            base_batch = defaults.get("batch_size", SETTINGS["batch_size"].default)
+            base_rate = defaults.get("learning_rate", SETTINGS["learning_rate"].default)
+            batch = overrides["batch_size"]
+            if isinstance(batch, int) and batch > 0 and batch != base_batch:
+                defaults["learning_rate"] = base_rate * batch / base_batch
+                said.append(
+                    f"learning_rate scaled from the family's {base_rate:g} at batch {base_batch} "
+                    f"to {defaults['learning_rate']:g} at batch {batch}."
+                )
+        epochs = overrides.get("epochs")
+        warmup = defaults.get("warmup_epochs", 0.0)
+        if "warmup_epochs" not in overrides and isinstance(epochs, int) and epochs > 0:
+            if warmup > _WARMUP_SHARE * epochs:
+                defaults["warmup_epochs"] = _WARMUP_SHARE * epochs
+                said.append(
+                    f"warmup_epochs cut from the family's {warmup:g} to "
+                    f"{defaults['warmup_epochs']:g} (a quarter of the {epochs} epochs); "
+                    f"--set warmup_epochs=N chooses another."
+                )
         values = {**defaults, **overrides}
         if "model_options" in overrides:
             values["model_options"] = {
                 **defaults.get("model_options", {}),
                 **dict(overrides["model_options"] or {}),
             }
-        return cls.from_dict({"model": model, "dataset": str(dataset), **values})
+        config = cls.from_dict({"model": model, "dataset": str(dataset), **values})
+        if notices is not None:
+            notices.extend(said)
+        return config
 
     @classmethod
     def from_dict(cls, values: Mapping[str, Any]) -> TrainConfig:
-        """Build from a mapping (a parsed config.json); unknown keys raise ValueError."""
+        """Build from a mapping (a parsed config.json); unknown keys raise ConfigError."""
         if not isinstance(values, Mapping):
-            raise ValueError(f"A training config is a JSON object; received {values!r}.")
-        unknown = [k for k in values if k not in _FIELD_NAMES]
+            raise ConfigError(None, f"A training config is a JSON object; received {values!r}.")
+        unknown = [k for k in values if k not in SETTINGS]
         if unknown:
-            hints = [h for k in unknown for h in difflib.get_close_matches(k, _FIELD_NAMES, 1)]
+            hints = [h for k in unknown for h in difflib.get_close_matches(k, list(SETTINGS), 1)]
             hint = f" Did you mean {', '.join(hints)}?" if hints else ""
-            raise ValueError(
+            raise ConfigError(
+                None,
                 f"Unknown training setting(s) {', '.join(map(repr, unknown))}.{hint} "
-                f"Valid settings: {', '.join(_FIELD_NAMES)}."
+                f"Valid settings: {', '.join(SETTINGS)}.",
             )
         missing = [k for k in ("model", "dataset") if k not in values]
         if missing:
-            raise ValueError(f"A training config needs {' and '.join(missing)}.")
-        return cls(**{k: _from_json_value(k, v) for k, v in values.items()})
+            raise ConfigError(missing[0], f"A training config needs {' and '.join(missing)}.")
+        return cls(**values)
 
     @classmethod
     def from_json(cls, text: str) -> TrainConfig:
         try:
             values = json.loads(text)
         except json.JSONDecodeError as error:
-            raise ValueError(f"The training config is not valid JSON: {error}.") from None
+            raise ConfigError(None, f"The training config is not valid JSON: {error}.") from None
         return cls.from_dict(values)
 
     @classmethod
@@ -181,7 +531,7 @@ class TrainConfig:
     # --------------------------------------------------------------------- changing
 
     def replace(self, **changes: Any) -> TrainConfig:
-        """A copy with `changes` applied and checked (unknown keys raise ValueError)."""
+        """A copy with `changes` applied and checked (unknown keys raise ConfigError)."""
         return TrainConfig.from_dict({**self.to_dict(), **changes})
 
     def with_setting(self, key: str, text: str) -> TrainConfig:
@@ -193,17 +543,25 @@ class TrainConfig:
         """
         key = key.strip()
         option = key.removeprefix("model_options.")
-        if key not in _FIELD_NAMES or key != option:
+        if key not in SETTINGS or key != option:
             info = registry.model_info(self.model)
             if option in {o.name for o in info.options}:
                 value = registry.parse_option_value(info, option, text)
                 return self.replace(model_options={**self.model_options, option: value})
             options = ", ".join(o.name for o in info.options) or "(none)"
-            raise ValueError(
+            raise ConfigError(
+                None,
                 f"Unknown setting {key!r}: neither a training setting "
-                f"({', '.join(_FIELD_NAMES)}) nor an option of {self.model} ({options})."
+                f"({', '.join(SETTINGS)}) nor an option of {self.model} ({options}).",
             )
-        return self.replace(**{key: _parse_text(key, text)})
+        return self.replace(**{key: SETTINGS[key].parse(text)})
+
+    def with_settings(self, assignments: Iterable[str]) -> TrainConfig:
+        """A copy with `KEY=VALUE` strings applied in order (`--set`, repeated)."""
+        config = self
+        for key, text in registry.parse_assignments(assignments, what="--set"):
+            config = config.with_setting(key, text)
+        return config
 
     # --------------------------------------------------------------------- resolved
 
@@ -221,164 +579,66 @@ class TrainConfig:
         return "grayscale" if self.input_shape()[2] == 1 else "rgb"
 
 
-_FIELD_NAMES = tuple(f.name for f in dataclasses.fields(TrainConfig))
-_FIELD_TYPES = {f.name: f.type for f in dataclasses.fields(TrainConfig)}
-_FIELD_DEFAULTS = {f.name: f.default for f in dataclasses.fields(TrainConfig)}
+def _bound(field: dataclasses.Field) -> Setting:
+    default = None if field.default is dataclasses.MISSING else field.default
+    if field.default_factory is not dataclasses.MISSING:
+        default = field.default_factory()
+    return dataclasses.replace(field.metadata["setting"], name=field.name, default=default)
+
+
+#: Every training setting by name, in TrainConfig's field order.
+SETTINGS: dict[str, Setting] = {f.name: _bound(f) for f in dataclasses.fields(TrainConfig)}
 
 
 # ----------------------------------------------------------------------------- checking
 
 
-def _fail(field: str, value: Any, valid: str) -> None:
-    raise ValueError(f"{field} must be {valid}; received {field}={value!r}.")
-
-
-def _check_choice(config: TrainConfig, field: str, choices: tuple) -> None:
-    value = getattr(config, field)
-    if value not in choices:
-        _fail(field, value, "one of " + ", ".join(repr(c) for c in choices))
-
-
-def _check_number(
-    config: TrainConfig, field: str, kind: type, low=None, high=None, low_open=False
-) -> None:
-    value = getattr(config, field)
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-    if kind is int:
-        ok = ok and float(value).is_integer()
-    ok = ok and math.isfinite(value)
-    if ok and low is not None:
-        ok = value > low if low_open else value >= low
-    if ok and high is not None:
-        ok = value <= high
-    if not ok:
-        bounds = []
-        if low is not None:
-            bounds.append(f"{'>' if low_open else '>='} {low}")
-        if high is not None:
-            bounds.append(f"<= {high}")
-        _fail(field, value, f"a{'n' if kind is int else ''} {kind.__name__} " + " and ".join(bounds))
-    if kind is int:
-        object.__setattr__(config, field, int(value))
-    else:
-        object.__setattr__(config, field, float(value))
-
-
-def _validate(config: TrainConfig) -> None:
-    info = registry.model_info(config.model)  # ValueError naming the valid models
-    resolved = info.resolve_options(config.model_options)  # ... and the valid options
-    if not config.dataset:
-        _fail("dataset", config.dataset, "a folder of class subfolders")
+def _check_with_model(config: TrainConfig) -> None:
+    """What depends on the network: its name, its options, its smallest input."""
+    try:
+        info = registry.model_info(config.model)  # names the valid models
+    except ValueError as error:
+        raise ConfigError("model", str(error)) from None
+    names = [o.name for o in info.options]
+    unknown = [k for k in config.model_options if k not in names]
+    if unknown:
+        raise ConfigError(
+            "model_options",
+            f"Unknown setting {unknown[0]!r}: {info.name} has no such option; its options "
+            f"are: {', '.join(names) or '(none)'}.",
+        )
+    try:
+        options = {k: info.option(k).validate(v, info.name) for k, v in config.model_options.items()}
+        resolved = info.resolve_options(options)
+    except ValueError as error:
+        raise ConfigError("model_options", str(error)) from None
+    object.__setattr__(config, "model_options", options)
     if config.image_size is not None:
-        _check_number(config, "image_size", int, low=1)
         minimum = info.minimum_size(resolved)
         if config.image_size < minimum:
-            _fail("image_size", config.image_size, f"at least {minimum} for {config.model}")
-    if config.color_mode is not None:
-        _check_choice(config, "color_mode", COLOR_MODES)
-    _check_choice(config, "resize", RESIZE_MODES)
-    _check_number(config, "validation", float, low=0.0, high=0.9)
-    _check_number(config, "test", float, low=0.0, high=0.9)
+            raise SETTINGS["image_size"].refuse(config.image_size, f"at least {minimum} for {config.model}")
+
+
+def _check_together(config: TrainConfig) -> None:
+    """Settings that limit each other; the error names the one to change."""
     if config.validation + config.test >= 1.0:
-        _fail("validation + test", config.validation + config.test, "below 1")
-    _check_number(config, "batch_size", int, low=1)
-    _check_number(config, "epochs", int, low=1)
-    _check_choice(config, "optimizer", OPTIMIZERS)
-    _check_number(config, "learning_rate", float, low=0.0, low_open=True)
-    _check_number(config, "momentum", float, low=0.0, high=0.999)
-    if not isinstance(config.nesterov, bool):
-        _fail("nesterov", config.nesterov, "true or false")
-    _check_number(config, "weight_decay", float, low=0.0, high=1.0)
-    _check_choice(config, "schedule", SCHEDULES)
-    _check_number(config, "lr_decay_factor", float, low=0.0, high=1.0, low_open=True)
-    if not all(0.0 < m < 1.0 for m in config.lr_milestones):
-        _fail("lr_milestones", list(config.lr_milestones), "fractions of the epochs, each in (0, 1)")
-    _check_number(config, "plateau_patience", int, low=1)
-    _check_number(config, "warmup_epochs", float, low=0.0)
+        raise ConfigError(
+            "test",
+            f"validation + test must be below 1; received validation + test="
+            f"{config.validation + config.test!r}.",
+        )
     if config.warmup_epochs >= config.epochs:
-        _fail("warmup_epochs", config.warmup_epochs, f"below epochs ({config.epochs})")
-    _check_number(config, "label_smoothing", float, low=0.0, high=0.5)
-    _check_augment(config.augment)
-    _check_choice(config, "normalization", NORMALIZATIONS)
-    _check_choice(config, "mixed_precision", MIXED_PRECISION)
-    _check_number(config, "seed", int, low=0)
-    if not isinstance(config.deterministic, bool):
-        _fail("deterministic", config.deterministic, "true or false")
-    _check_choice(config, "monitor", MONITORS)
-    if config.early_stopping is not None:
-        _check_number(config, "early_stopping", int, low=1)
+        raise ConfigError(
+            "warmup_epochs",
+            f"warmup_epochs must be below epochs ({config.epochs}); received "
+            f"warmup_epochs={config.warmup_epochs!r}. Lower Warm-up (warmup_epochs) or raise "
+            f"Epochs.",
+        )
     if config.validation == 0.0 and (config.schedule == "plateau" or config.early_stopping):
-        _fail(
-            "validation",
+        raise SETTINGS["validation"].refuse(
             config.validation,
             "above 0 with schedule='plateau' or early_stopping (both watch the validation set)",
         )
-
-
-def _check_augment(spec: Any) -> None:
-    """The augmentation spec is the data layer's: let it say what is wrong."""
-    if spec in (None, [], {}):
-        return
-    import numpy as np
-
-    from netlib.augment import build_augmentation
-
-    # The real principal components come from the training images when the run starts;
-    # a stand-in basis is enough to check the spec's names and parameters now.
-    build_augmentation(spec, pca=(np.ones(3, np.float32), np.eye(3, dtype=np.float32)))
-
-
-def _milestones(value: Any) -> list[float]:
-    if isinstance(value, str):
-        value = [v for v in value.replace(" ", "").split(",") if v]
-    try:
-        return sorted(float(v) for v in value)
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"lr_milestones must be fractions of the epochs, e.g. 0.5,0.75; "
-            f"received lr_milestones={value!r}."
-        ) from None
-
-
-def _from_json_value(key: str, value: Any) -> Any:
-    if key == "lr_milestones" and isinstance(value, list):
-        return tuple(value)
-    return value
-
-
-def _parse_text(key: str, text: str) -> Any:
-    """A command-line string converted to the type of config field `key`."""
-    annotation = str(_FIELD_TYPES[key])
-    stripped = text.strip()
-    if stripped.lower() in ("none", "null") and "None" in annotation:
-        return None
-    if key in ("augment", "model_options"):
-        try:
-            return json.loads(stripped)
-        except json.JSONDecodeError:
-            if key == "augment":  # a bare name or comma-separated names
-                return [part for part in stripped.split(",") if part]
-            raise ValueError(f"{key} must be a JSON object; received {text!r}.") from None
-    if key == "lr_milestones":
-        return _milestones(stripped)
-    if annotation.startswith("bool"):
-        lowered = stripped.lower()
-        if lowered in ("1", "true", "yes", "on"):
-            return True
-        if lowered in ("0", "false", "no", "off"):
-            return False
-        _fail(key, text, "true or false")
-    if annotation.startswith("int"):
-        try:
-            return int(stripped)
-        except ValueError:
-            _fail(key, text, "an integer")
-    if annotation.startswith("float"):
-        try:
-            return float(stripped)
-        except ValueError:
-            _fail(key, text, "a number")
-    return stripped
 
 
 # ------------------------------------------------------------------- family defaults
