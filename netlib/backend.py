@@ -237,6 +237,23 @@ def value_and_gradient(function, x):
     )
 
 
+def compile_function(function):
+    """`function` compiled by the backend where it compiles (tf.function, jax.jit),
+    as Keras compiles its own train and predict steps; PyTorch runs it eagerly. The
+    function must be stateless (a model's `stateless_call`): compiled, it may not assign
+    variables."""
+    backend = name()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        return tf.function(function, reduce_retracing=True)
+    if backend == "jax":
+        import jax
+
+        return jax.jit(function)
+    return function
+
+
 # ------------------------------------------------------------------------- distribution
 
 

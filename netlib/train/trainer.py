@@ -17,6 +17,7 @@ import gc
 import math
 import os
 import threading
+import time
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -27,6 +28,7 @@ import keras
 from netlib import backend
 from netlib.data import Cancelled
 from netlib.train import events as ev
+from netlib.train.batchnorm import PreciseBatchNorm
 from netlib.train.callbacks import (
     EpochRecorder,
     EventReporter,
@@ -174,6 +176,7 @@ class Trainer:
             return self._finished(recorder, f"The run had already completed {initial_epoch} epochs.")
         train.set_epoch(initial_epoch)
         self._training = True  # from here on, a ValueError is Keras' or TensorFlow's
+        started = time.perf_counter()
         models.training.fit(
             train,
             validation_data=validation,
@@ -182,6 +185,13 @@ class Trainer:
             callbacks=callbacks,
             verbose=0,
         )
+        if self._batch_norm.seconds:
+            share = self._batch_norm.seconds / max(time.perf_counter() - started, 1e-9)
+            listener.log(
+                f"Batch-norm statistics re-estimated each epoch on "
+                f"{min(prepared.count('train'), self._batch_norm.steps * config.batch_size)} "
+                f"training images: {self._batch_norm.seconds:.1f} s, {share:.1%} of the run."
+            )
         return self._finished(recorder, _early_stop_message(early_stopping, config))
 
     # ------------------------------------------------------------------ stages
@@ -302,6 +312,13 @@ class Trainer:
             )
         )
         callbacks += self.extra_callbacks
+        # Before the recorder: the epoch's model is saved with re-estimated statistics.
+        self._batch_norm = PreciseBatchNorm(
+            models.training,
+            prepared.batches("train", config.batch_size, shuffle=True, seed=config.seed),
+            PreciseBatchNorm.steps_for(config.batch_size, prepared.count("train")),
+        )
+        callbacks.append(self._batch_norm)
         recorder = EpochRecorder(
             self.folder,
             listener.emit,
