@@ -7,6 +7,8 @@ ReduceLROnPlateau, EarlyStopping):
   TensorBoard, metrics.csv and the events all show it.
 - :class:`EpochRecorder`: after each epoch, metrics.csv, last.keras, best.keras and the
   resume state, in that order (the resume state is the commit point), then EpochEnd.
+- :class:`DiagnosisReporter`: a warning when validation and training disagree in a way
+  that means something is wrong (netlib.train.diagnose).
 
 Keras' CSVLogger, ModelCheckpoint and BackupAndRestore are not used: they write in place
 (not atomically), CSVLogger cannot drop the rows of epochs that a resume redoes, and
@@ -28,9 +30,16 @@ import numpy as np
 from netlib.train import events as ev
 from netlib.train.atomic import save_model_atomic
 from netlib.train.checkpoint import save_resume_state
+from netlib.train.diagnose import diagnose
 from netlib.train.runfolder import RunFolder
 
-__all__ = ["StopRequested", "EventReporter", "LearningRateLogger", "EpochRecorder"]
+__all__ = [
+    "StopRequested",
+    "EventReporter",
+    "LearningRateLogger",
+    "EpochRecorder",
+    "DiagnosisReporter",
+]
 
 # Throughput is measured over this many of the latest steps.
 _THROUGHPUT_WINDOW = 20
@@ -291,3 +300,21 @@ def _json_number(value: Any) -> Any:
     if isinstance(value, (int, float, bool)) or value is None:
         return value
     return _float(value)
+
+
+class DiagnosisReporter(keras.callbacks.Callback):
+    """After each epoch (after EpochRecorder), a warning for each new sign that validation
+    and training disagree in a way that means something is wrong (netlib.train.diagnose)."""
+
+    def __init__(self, rows: list[dict[str, float]], warn: Callable[[str], None], **context):
+        super().__init__()
+        self.rows = rows  # EpochRecorder's own list, which it appends to
+        self.warn = warn
+        self.context = context
+        self.reported = {d.kind for d in diagnose(rows, **context)}  # a resumed run's
+
+    def on_epoch_end(self, epoch, logs=None):
+        for diagnosis in diagnose(self.rows, **self.context):
+            if diagnosis.kind not in self.reported:
+                self.reported.add(diagnosis.kind)
+                self.warn(diagnosis.message)

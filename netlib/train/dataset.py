@@ -51,6 +51,11 @@ class PreparedData:
     def count(self, part: str) -> int:
         return len(self.rows[part])
 
+    def majority_share(self, part: str) -> float:
+        """The share of the part's most common class: the accuracy of always guessing it."""
+        labels = self.cache.labels[self.rows[part]]
+        return float(np.bincount(labels).max() / len(labels)) if len(labels) else 0.0
+
     def batches(self, part: str, batch_size: int, *, shuffle: bool, seed: int = 0):
         """An ImageBatches over one part ("train", "validation" or "test")."""
         return data.ImageBatches(

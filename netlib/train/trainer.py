@@ -30,6 +30,7 @@ from netlib.data import Cancelled
 from netlib.train import events as ev
 from netlib.train.batchnorm import PreciseBatchNorm
 from netlib.train.callbacks import (
+    DiagnosisReporter,
     EpochRecorder,
     EventReporter,
     LearningRateLogger,
@@ -335,6 +336,12 @@ class Trainer:
         )
         callbacks.append(recorder)
         self._recorder = recorder
+        if has_validation:
+            callbacks.append(DiagnosisReporter(
+                recorder.rows, lambda text: listener.log(text, "warning"),
+                classes=len(prepared.classes), chance=prepared.majority_share("validation"),
+                learning_rate=config.learning_rate,
+            ))
         return callbacks, recorder, states.get("early_stopping")
 
     def _model_metadata(self, prepared: PreparedData, models: TrainingModels) -> dict[str, Any]:
