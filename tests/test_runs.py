@@ -17,7 +17,6 @@ from netlib.evaluate import evaluate
 from netlib.inspect.store import default_folder
 from netlib.runs import (
     CACHE_DIR_VARIABLE,
-    RESUME_STATE,
     TEMPORARY_MARK,
     RunFolder,
     cache_root,
@@ -71,9 +70,9 @@ def test_a_run_without_a_good_resume_state_cannot_resume(run):
     assert not run.can_resume()
     with pytest.raises(ValueError, match="missing; the run cannot resume"):
         run.resume_state()
-    (run.resume_dir / RESUME_STATE).write_text("{not json")
+    (run.resume_dir / RunFolder.RESUME_STATE).write_text("{not json")
     assert not run.can_resume()
-    (run.resume_dir / RESUME_STATE).unlink()
+    (run.resume_dir / RunFolder.RESUME_STATE).unlink()
     assert run.resume_state() is None and not run.can_resume()
 
 

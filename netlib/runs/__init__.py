@@ -24,7 +24,7 @@ from netlib.runs.atomic import (
     write_bytes_atomic,
     write_json_atomic,
 )
-from netlib.runs.folder import METRIC_COLUMNS, RESUME_STATE, STATES, RunFolder
+from netlib.runs.folder import METRIC_COLUMNS, STATES, RunFolder
 from netlib.runs.places import CACHE_DIR_VARIABLE, DEFAULT_RUNS_DIR, cache_root
 
 __all__ = [
@@ -32,7 +32,6 @@ __all__ = [
     "DEFAULT_RUNS_DIR",
     "METRIC_COLUMNS",
     "MODEL_METADATA_NAME",
-    "RESUME_STATE",
     "STATES",
     "TEMPORARY_MARK",
     "RunFolder",

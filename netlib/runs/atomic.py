@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import secrets
 import shutil
 import sys
 import zipfile
@@ -55,7 +54,7 @@ def temporary_path(target: str | os.PathLike, suffix: str | None = None) -> Path
     (default: the target's)."""
     target = Path(target)
     suffix = target.suffix if suffix is None else suffix
-    unique = f"{os.getpid()}-{secrets.token_hex(4)}"
+    unique = f"{os.getpid()}-{os.urandom(4).hex()}"
     return target.with_name(f".{target.name}.{unique}{TEMPORARY_MARK}{suffix}")
 
 

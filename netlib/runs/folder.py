@@ -43,7 +43,7 @@ from netlib.runs.places import DEFAULT_RUNS_DIR
 if TYPE_CHECKING:
     from netlib.train.config import TrainConfig
 
-__all__ = ["RunFolder", "METRIC_COLUMNS", "STATES", "RESUME_STATE"]
+__all__ = ["RunFolder", "METRIC_COLUMNS", "STATES"]
 
 METRIC_COLUMNS = (
     "epoch",
@@ -57,8 +57,6 @@ METRIC_COLUMNS = (
     "seconds",
 )
 STATES = ("running", "finished", "stopped", "failed")
-#: The resume state's commit point, in resume/ (see netlib.train.checkpoint).
-RESUME_STATE = "state.json"
 # A run folder's name starts with the moment it was made (see RunFolder.create).
 _STAMP_FORMAT = "%Y%m%d-%H%M%S"
 
@@ -77,6 +75,7 @@ class RunFolder:
     BEST = "best.keras"
     LAST = "last.keras"
     RESUME = "resume"
+    RESUME_STATE = "state.json"  # in resume/: the commit point (see netlib.train.checkpoint)
     EVALUATION = "evaluation.json"
 
     def __init__(self, path: str | os.PathLike):
@@ -202,7 +201,7 @@ class RunFolder:
         """resume/state.json, the last committed resume state, or None if there is none.
         ValueError if it is damaged or names an arrays file that is missing (the folder
         was edited by hand): the run cannot resume."""
-        path = self.resume_dir / RESUME_STATE
+        path = self.resume_dir / self.RESUME_STATE
         if not path.is_file():
             return None
         try:

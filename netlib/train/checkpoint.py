@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from netlib.runs import RESUME_STATE, RunFolder, remove_temporaries, write_atomic, write_json_atomic
+from netlib.runs import RunFolder, remove_temporaries, write_atomic, write_json_atomic
 
 __all__ = ["save_resume_state", "load_resume_state", "restore_variables"]
 
@@ -66,7 +66,7 @@ def save_resume_state(resume_dir: Path, model, *, epoch: int, extra: dict[str, A
         "numpy_random": _numpy_random_state(),
         **extra,
     }
-    path = write_json_atomic(resume_dir / RESUME_STATE, state)
+    path = write_json_atomic(resume_dir / RunFolder.RESUME_STATE, state)
     for old in resume_dir.glob("state-*.npz"):
         if old.name != arrays_name:
             old.unlink(missing_ok=True)
