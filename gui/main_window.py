@@ -47,6 +47,7 @@ from gui.pages.train import TrainPage
 from gui.settings import open_settings, read_str
 from gui.tasks import BackendInfo, load_backend
 from gui.workers import WorkerPool, describe_error
+from netlib.runs import RunFolder
 
 #: Set this variable to have the window print STARTUP_MARKER on its first paint and quit
 #: (benchmarks/startup.py times it). The line names the heavy modules already imported.
@@ -241,7 +242,7 @@ class MainWindow(QMainWindow):
         runs.active_run = None
         runs.refresh()
         run_dir = getattr(outcome, "run_dir", None)
-        if run_dir is not None and (Path(run_dir) / "best.keras").is_file():
+        if run_dir is not None and RunFolder(run_dir).best_model.is_file():
             self.page("results").open_run(run_dir)
             self.page("predict").use_run(run_dir)
 

@@ -9,6 +9,8 @@ from pathlib import Path
 from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
+from netlib.runs import produce_atomic
+
 SCREENSHOT_SIZE = (1360, 860)
 
 
@@ -80,8 +82,13 @@ def take_screenshots(window, folder: Path, pages: list[str] | None = None,
             wait_until(window.is_idle, timeout_s, f"the {page.title} page to finish its work")
             if name is not None:
                 QApplication.processEvents()
-                path = folder / f"{name}.png"
-                if not window.grab().save(str(path)):
-                    raise RuntimeError(f"Could not write {path}.")
-                saved.append(path)
+                saved.append(_save_png(window.grab(), folder / f"{name}.png"))
     return saved
+
+
+def _save_png(picture, path: Path) -> Path:
+    def save(temporary: Path) -> None:
+        if not picture.save(str(temporary), "PNG"):
+            raise RuntimeError(f"Could not write {path}.")
+
+    return produce_atomic(path, save)

@@ -199,7 +199,7 @@ def scan_dataset(source: str | Path, context):
     """Job: netlib.data.scan of the source's folder (a DatasetIndex), with progress."""
     from netlib import data
 
-    # A cancelled scan raises netlib.data.Cancelled; the worker reports it as cancelled.
+    # A cancelled scan raises netlib.cancel.Cancelled; the worker reports it as cancelled.
     return data.scan(
         dataset_folder(source), progress=context.progress_reporter(), cancel=context.cancelled
     )

@@ -34,7 +34,9 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal
 
-__all__ = ["Cancelled", "JobContext", "Worker", "WorkerPool", "LatestOnly", "describe_error"]
+from netlib.cancel import Cancelled
+
+__all__ = ["JobContext", "Worker", "WorkerPool", "LatestOnly", "describe_error"]
 
 
 def describe_error(error: BaseException) -> str:
@@ -44,10 +46,6 @@ def describe_error(error: BaseException) -> str:
     if isinstance(error, ValueError) and message:
         return message
     return f"{type(error).__name__}: {message}" if message else type(error).__name__
-
-
-class Cancelled(Exception):
-    """Raised by :meth:`JobContext.check` in a job that was asked to stop."""
 
 
 class JobContext:
@@ -80,7 +78,8 @@ class JobContext:
         return progress
 
     def check(self) -> None:
-        """Raise :class:`Cancelled` if the job was asked to stop."""
+        """Raise :class:`netlib.cancel.Cancelled` (the library's own, which its scans and
+        cache builds raise too) if the job was asked to stop."""
         if self.cancel_event.is_set():
             raise Cancelled()
 

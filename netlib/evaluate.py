@@ -43,8 +43,7 @@ import numpy as np
 
 from netlib import data as datalib
 from netlib.predict import LoadedModel, load_model, probabilities, top_classes
-from netlib.train.atomic import write_json_atomic
-from netlib.train.runfolder import RunFolder
+from netlib.runs import RunFolder, write_json_atomic
 
 __all__ = ["Evaluation", "evaluate", "load_evaluation", "EVALUATION_FORMAT", "TEN_CROP_RATIO"]
 
@@ -128,14 +127,12 @@ def _root(folder: RunFolder, data) -> Path:
 
 def _samples(folder: RunFolder, loaded: LoadedModel, data) -> tuple[list, str, list[dict]]:
     if data is None:
-        root = Path(folder.dataset()["root"])
-        listing = folder.split().get("validation", [])
-        if not listing:
+        samples = [datalib.Sample(path, label) for path, label in folder.validation_samples()]
+        if not samples:
             raise ValueError(
                 f"The run {folder.path.name} has no validation images; give a folder to "
                 f"evaluate on (--data FOLDER)."
             )
-        samples = [datalib.Sample(root / path, int(label)) for path, label in listing]
         return samples, "validation", []
     index = datalib.scan(data)
     known = {name: i for i, name in enumerate(loaded.classes)}
@@ -241,4 +238,4 @@ def _relative(path: Path, root: Path) -> str:
 
 def load_evaluation(run: str | os.PathLike) -> dict[str, Any]:
     """evaluation.json of a run, as a dict; ValueError if the run was never evaluated."""
-    return RunFolder.open(run).read_json(RunFolder.EVALUATION, "evaluation")
+    return RunFolder.open(run).evaluation()

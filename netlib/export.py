@@ -18,20 +18,19 @@ into place, so an interrupted export leaves no half-written model.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from pathlib import Path
 
 from netlib import backend
-from netlib.train.atomic import (
+from netlib.runs import (
     MODEL_METADATA_NAME,
-    TEMPORARY_MARK,
+    RunFolder,
     produce_atomic,
+    produce_folder_atomic,
     read_model_metadata,
     write_json_atomic,
 )
-from netlib.train.runfolder import RunFolder
 
 __all__ = ["FORMATS", "export"]
 
@@ -77,7 +76,9 @@ def export(
         if format == "tflite":
             produce_atomic(target, lambda temporary: backend.export_tflite(model, temporary))
         else:
-            _export_folder(target, model, classes, metadata)
+            produce_folder_atomic(
+                target, lambda temporary: _write_saved_model(temporary, model, classes, metadata)
+            )
             return target
     write_json_atomic(target.with_suffix(".classes.json"), list(classes))
     return target
@@ -88,21 +89,8 @@ def _default_target(folder: RunFolder, metadata: dict, format: str) -> Path:
     return folder.path / "export" / f"{name}{_SUFFIX[format]}"
 
 
-def _export_folder(target: Path, model, classes: list[str], metadata: dict) -> None:
-    """Write a SavedModel folder beside `target`, then swap it into place."""
-    temporary = target.with_name(f".{target.name}.{os.getpid()}{TEMPORARY_MARK}")
-    shutil.rmtree(temporary, ignore_errors=True)
-    try:
-        backend.export_saved_model(model, temporary)
-        (temporary / "classes.json").write_text(json.dumps(classes, indent=2) + "\n", "utf-8")
-        (temporary / MODEL_METADATA_NAME).write_text(json.dumps(metadata, indent=2) + "\n", "utf-8")
-        previous = None
-        if target.exists():
-            previous = target.with_name(f".{target.name}.{os.getpid()}.old{TEMPORARY_MARK}")
-            os.replace(target, previous)
-        os.replace(temporary, target)
-        if previous is not None:
-            shutil.rmtree(previous, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(temporary, ignore_errors=True)
-        raise
+def _write_saved_model(folder: Path, model, classes: list[str], metadata: dict) -> None:
+    """A SavedModel folder with the class names and ConvLab's metadata inside."""
+    backend.export_saved_model(model, folder)
+    write_json_atomic(folder / "classes.json", list(classes))
+    write_json_atomic(folder / MODEL_METADATA_NAME, metadata)

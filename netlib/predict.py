@@ -33,8 +33,10 @@ from typing import Any
 import numpy as np
 
 from netlib import data
+from netlib.runs import RunFolder, read_model_metadata
 
-__all__ = ["Prediction", "LoadedModel", "load_model", "predict", "prepare_images", "center_crop"]
+__all__ = ["Prediction", "LoadedModel", "load_model", "predict", "predict_decoded",
+           "prepare_images", "center_crop"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -80,8 +82,6 @@ class LoadedModel:
 
 def _find_model_file(source: Path) -> Path:
     if source.is_dir():
-        from netlib.train.runfolder import RunFolder
-
         return RunFolder.open(source).model_path()
     if not source.is_file():
         raise ValueError(f"No model at {source}: give a .keras file or a run folder.")
@@ -145,7 +145,6 @@ def load_model(model_or_run) -> LoadedModel:
 
     import netlib.augment  # noqa: F401  (registers ConvLab's augmentation layers)
     import netlib.layers  # noqa: F401  (registers ConvLab's custom layers)
-    from netlib.train.atomic import read_model_metadata
 
     path, metadata = None, None
     if isinstance(model_or_run, keras.Model):
@@ -314,6 +313,16 @@ def predict(model_or_run, images, top: int = 5, *, batch_size: int = 32) -> list
         images = [images]
     images = list(images)
     arrays, errors = prepare_images(loaded, images)
+    return predict_decoded(loaded, images, arrays, errors, top, batch_size=batch_size)
+
+
+def predict_decoded(
+    loaded: LoadedModel, images: Sequence, arrays: Sequence, errors: Sequence, top: int = 5,
+    *, batch_size: int = 32,
+) -> list[Prediction]:
+    """:func:`predict` of `images` that :func:`prepare_images` has decoded already (as
+    `arrays, errors`), for a caller that shows the decoded pixels too: each image is
+    decoded once."""
     results: list[Prediction | None] = [None] * len(images)
     good = [i for i, a in enumerate(arrays) if a is not None]
     for group in _same_size_groups(arrays, good, loaded):

@@ -2,6 +2,8 @@
 TensorFlow only where it is TensorFlow-only by nature."""
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 NETLIB = Path(__file__).resolve().parent.parent / "netlib"
@@ -40,3 +42,24 @@ def test_the_scan_sees_imports(tmp_path):
     sample = tmp_path / "x.py"
     sample.write_text("import os\nfrom PySide6.QtCore import Qt\n    import tensorflow as tf\n")
     assert _imports(sample) == {"os", "PySide6", "tensorflow"}
+
+
+def _modules_after_import(*modules: str) -> set[str]:
+    """The modules a fresh interpreter holds after importing `modules`."""
+    script = f"import sys\nimport {', '.join(modules)}\nprint('\\n'.join(sys.modules))"
+    result = subprocess.run([sys.executable, "-c", script], cwd=NETLIB.parent,
+                            capture_output=True, text=True, timeout=120, check=True)
+    return set(result.stdout.split())
+
+
+def test_run_folders_are_read_without_keras_or_the_trainer():
+    # predict, evaluate and export read run folders through netlib.runs, not netlib.train.
+    loaded = _modules_after_import("netlib.predict", "netlib.evaluate", "netlib.export")
+    assert {"netlib.runs", "netlib.predict"} <= loaded
+    assert not {"netlib.train", "netlib.train.trainer", "keras", "tensorflow"} & loaded
+
+
+def test_the_run_folder_module_imports_nothing_heavy():
+    # The app's pages import it before the window's first paint.
+    loaded = _modules_after_import("netlib.runs")
+    assert not {"keras", "tensorflow", "PySide6", "numpy", "netlib.train"} & loaded

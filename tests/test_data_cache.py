@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 from netlib.data import Cancelled, DatasetError, build_cache, decode_image, default_cache_dir, scan
-from netlib.data.cache import CACHE_DIR_VARIABLE
+from netlib.runs import CACHE_DIR_VARIABLE
 
 REPO = Path(__file__).resolve().parent.parent
 

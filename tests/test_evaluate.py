@@ -10,7 +10,8 @@ import pytest
 from netlib import data
 from netlib.evaluate import EVALUATION_FORMAT, evaluate, load_evaluation
 from netlib.predict import predict
-from netlib.train import Finished, RunFolder, TrainConfig, Trainer
+from netlib.runs import RunFolder
+from netlib.train import Finished, TrainConfig, Trainer
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning"

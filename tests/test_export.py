@@ -10,8 +10,8 @@ import pytest
 from netlib import data
 from netlib.export import export
 from netlib.predict import load_model
-from netlib.train import Finished, RunFolder, TrainConfig, Trainer
-from netlib.train.atomic import read_model_metadata
+from netlib.runs import RunFolder, read_model_metadata
+from netlib.train import Finished, TrainConfig, Trainer
 
 pytestmark = [
     pytest.mark.filterwarnings(

@@ -72,6 +72,25 @@ def test_dropped_images_are_predicted_with_the_bundled_model_before_any_training
     assert page.list.selected_entry() is listed[3] and listed[3].top[0][0] == "3"
 
 
+def test_each_dropped_image_is_decoded_once(qtbot, window, tmp_path, monkeypatch):
+    # One decode gives the page both the prediction and the picture it shows.
+    import netlib.data
+
+    decoded, decode = [], netlib.data.decode_image
+
+    def counted(source, *args, **kwargs):
+        decoded.append(str(source))
+        return decode(source, *args, **kwargs)
+
+    monkeypatch.setattr(netlib.data, "decode_image", counted)
+    page = window.page("predict")
+    paths = _digit_files(tmp_path / "images")
+    with qtbot.waitSignal(page.predictions_shown, timeout=WORK_MS) as shown:
+        assert drop_files(window, paths)[0]
+    assert all(entry.ok and entry.pixels is not None for entry in shown.args[0])
+    assert sorted(decoded) == sorted(str(p) for p in paths)
+
+
 def test_a_text_file_and_folders_get_a_clear_message(qtbot, window, tmp_path):
     page = window.page("predict")
     notes = tmp_path / "notes.txt"

@@ -15,8 +15,8 @@ from gui_windows import open_window
 from gui.main_window import MainWindow
 from gui.settings import open_settings
 from netlib.data import digits_folder
-from netlib.train import EpochEnd, Finished, RunFolder, Stopped, TrainConfig, Trainer
-from netlib.train.trainer import DEFAULT_RUNS_DIR
+from netlib.runs import DEFAULT_RUNS_DIR, RunFolder
+from netlib.train import EpochEnd, Finished, Stopped, TrainConfig, Trainer
 
 WORK_MS = 120_000
 

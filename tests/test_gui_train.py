@@ -16,6 +16,7 @@ from gui.pages.train import EventThrottle
 from gui.tasks import DIGITS
 from netlib import backend
 from netlib.data import digits_folder
+from netlib.runs import RunFolder
 from netlib.train import (
     BatchEnd,
     EpochEnd,
@@ -23,7 +24,6 @@ from netlib.train import (
     Finished,
     LogMessage,
     Preparing,
-    RunFolder,
     RunStarted,
     Stopped,
     TrainConfig,

@@ -8,7 +8,8 @@ import pytest
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QLabel
 
-from gui.workers import Cancelled, LatestOnly, Worker, WorkerPool, describe_error
+from gui.workers import LatestOnly, Worker, WorkerPool, describe_error
+from netlib.cancel import Cancelled
 
 TIMEOUT_MS = 10_000
 

@@ -28,13 +28,12 @@ from netlib.train import (
     Finished,
     LogMessage,
     Preparing,
-    RunFolder,
     RunStarted,
     Stopped,
     TrainConfig,
     Trainer,
 )
-from netlib.train.atomic import TEMPORARY_MARK, read_model_metadata, write_bytes_atomic
+from netlib.runs import TEMPORARY_MARK, RunFolder, read_model_metadata, write_bytes_atomic
 
 # Keras 3.15's TensorBoard callback converts the learning-rate variable with np.array,
 # whose __array__ lacks numpy 2's `copy` keyword: a warning from Keras, not from ConvLab.
@@ -151,7 +150,7 @@ def test_a_failed_atomic_write_keeps_the_old_file(tmp_path):
         file.write(b"half")
         raise OSError("disk full")
 
-    from netlib.train.atomic import write_atomic
+    from netlib.runs import write_atomic
 
     with pytest.raises(OSError, match="disk full"):
         write_atomic(target, broken)

@@ -25,7 +25,8 @@ _CHILD = textwrap.dedent(
     from netlib import backend, data
     from netlib.export import export
     from netlib.predict import predict
-    from netlib.train import Failed, Finished, RunFolder, TrainConfig, Trainer
+    from netlib.runs import RunFolder
+    from netlib.train import Failed, Finished, TrainConfig, Trainer
 
     folder = work / "digits"
     for class_dir in sorted(p for p in data.digits_folder().iterdir() if p.is_dir()):

@@ -34,6 +34,7 @@ from gui.widgets.layer_table import LayerTableView, TotalsPanel
 from gui.widgets.model_picker import ModelPicker
 from gui.widgets.options_form import OptionsForm
 from gui.workers import LatestOnly, describe_error
+from netlib.runs import write_bytes_atomic
 
 DEFAULT_MODEL = "resnet50"
 # Typing in a spin box settles before a network is rebuilt.
@@ -334,7 +335,7 @@ class ArchitecturesPage(Page):
                 f"Save the layer table as .csv or .md; received {path.name!r}."
             )
         kind = "csv" if suffix == ".csv" else "markdown"
-        path.write_text(self.table_text(kind), encoding="utf-8")
+        write_bytes_atomic(path, self.table_text(kind).encode("utf-8"))
         self.status_message.emit(f"Saved the layer table to {path}.")
         return path
 

@@ -101,14 +101,15 @@ def load_predictor(key: str, context) -> Predictor:
 
 def predict_images(predictor: Predictor, sources: list[tuple[str, object]],
                    context) -> list[PredictedImage]:
-    """Job: top-5 for each (name, path or array), with the image as the model sees it."""
-    from netlib.predict import center_crop, predict, prepare_images
+    """Job: top-5 for each (name, path or array), with the image as the model sees it
+    (decoded once, for both)."""
+    from netlib.predict import center_crop, predict_decoded, prepare_images
 
     loaded = predictor.loaded
     images = [source for _, source in sources]
-    arrays, _ = prepare_images(loaded, images)
+    arrays, errors = prepare_images(loaded, images)
     context.check()
-    predictions = predict(loaded, images, top=5)
+    predictions = predict_decoded(loaded, images, arrays, errors, top=5)
     entries = []
     for (name, source), array, prediction in zip(sources, arrays, predictions):
         pixels = None

@@ -36,6 +36,7 @@ from gui.tasks import BackendInfo
 from gui.widgets.gallery import Gallery, GalleryItem
 from gui.widgets.thumbnails import to_thumbnail
 from gui.workers import LatestOnly, Worker, describe_error
+from netlib.runs import DEFAULT_RUNS_DIR, RunFolder
 
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter  # numbers
 
@@ -46,8 +47,6 @@ THUMBNAIL_BATCH = 24  # thumbnails sent to the GUI thread per progress report
 
 def list_run_folders(runs_dir: Path, context) -> list[tuple[Path, str]]:
     """Job: the run folders under `runs_dir`, newest first, as (path, "name · model")."""
-    from netlib.train import RunFolder
-
     found = []
     for folder in reversed(RunFolder.list_runs(runs_dir)):
         try:
@@ -59,31 +58,19 @@ def list_run_folders(runs_dir: Path, context) -> list[tuple[Path, str]]:
 
 
 def read_evaluation(run_dir: Path, context) -> dict | None:
-    """Job: the run's evaluation.json, or None when it has none or it is older than the
-    run's best model (the model changed since: evaluate again)."""
-    from netlib.evaluate import load_evaluation
-    from netlib.train import RunFolder
-
+    """Job: the run's evaluation.json, or None when it has none or it is not current
+    (the model changed since: evaluate again)."""
     folder = RunFolder.open(run_dir)
-    path = folder.file(RunFolder.EVALUATION)
-    if not path.is_file():
-        return None
-    try:
-        model = folder.model_path()
-    except ValueError:
-        return None
-    if model.stat().st_mtime > path.stat().st_mtime:
-        return None
-    return load_evaluation(run_dir)
+    return folder.evaluation() if folder.evaluation_is_current() else None
 
 
 def evaluate_run(run_dir: Path, ten_crop: bool, context) -> dict:
     """Job: netlib.evaluate on the run's validation images; returns evaluation.json."""
-    from netlib.evaluate import evaluate, load_evaluation
+    from netlib.evaluate import evaluate
 
     evaluate(run_dir, ten_crop=ten_crop, progress=context.progress_reporter(),
              cancel=context.cancelled)
-    return load_evaluation(run_dir)
+    return RunFolder(run_dir).evaluation()
 
 
 def correct_images(run_dir: Path, evaluation: dict, label: int, context) -> list[GalleryItem]:
@@ -91,13 +78,11 @@ def correct_images(run_dir: Path, evaluation: dict, label: int, context) -> list
     (evaluation.json lists only the mistakes, so these are predicted again)."""
     from netlib import data
     from netlib.predict import load_model, predict
-    from netlib.train import RunFolder
 
     folder = RunFolder.open(run_dir)
     name = evaluation["classes"][label]
     if evaluation["data"] == "validation":
-        root = Path(folder.dataset()["root"])
-        paths = [root / p for p, y in folder.split().get("validation", []) if int(y) == label]
+        paths = [path for path, y in folder.validation_samples() if y == label]
     else:
         index = data.scan(evaluation["data"])
         paths = [s.path for s in index.samples if index.classes[s.label] == name]
@@ -149,7 +134,7 @@ class ResultsPage(Page):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.backend: BackendInfo | None = None
-        self.runs_dir = Path("runs")
+        self.runs_dir = Path(DEFAULT_RUNS_DIR)
         self.run_dir: Path | None = None
         self.evaluation: dict | None = None
         self.confusion = None  # ConfusionMatrix, once pyqtgraph may be imported
@@ -402,7 +387,7 @@ class ResultsPage(Page):
         if (not self.isVisible() or self.run_dir is None or self.evaluation is not None
                 or reading or self._evaluate_worker is not None):
             return
-        if _has_model(self.run_dir):
+        if RunFolder(self.run_dir).has_model():
             self.evaluate()
         else:
             self._show_nothing(f"{self.run_dir.name} has no saved model yet: a run saves one "
@@ -520,10 +505,6 @@ class _SortableItem(QTableWidgetItem):
         if mine is None or theirs is None:
             return mine is None and theirs is not None
         return mine < theirs
-
-
-def _has_model(run_dir: Path) -> bool:
-    return (run_dir / "best.keras").is_file() or (run_dir / "last.keras").is_file()
 
 
 def _percent(value) -> str:

@@ -2,16 +2,15 @@
 ResNet paper's Figure 4: plain against residual networks), and what to do with a run:
 open it in Results or Predict, resume it in Train, delete it.
 
-The runs folder is this page's setting (default: "runs" in the working directory, as
-netlib.train and `python main.py train` use); the window hands it to the Train and
-Results pages. Folders are read in a worker; every number comes from the run's own files
-(config.json, status.json, metrics.csv).
+The runs folder is this page's setting (default: netlib.runs.DEFAULT_RUNS_DIR in the
+working directory, as `python main.py train` uses); the window hands it to the Train and
+Results pages. Folders are read in a worker by netlib.runs; every number comes from the
+run's own files (config.json, status.json, metrics.csv, resume/).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import datetime
 import math
 import shutil
 from pathlib import Path
@@ -38,11 +37,10 @@ from gui.pages.base import Page
 from gui.settings import read_json, read_str, write_json
 from gui.tasks import BackendInfo
 from gui.workers import LatestOnly, describe_error
+from netlib.runs import DEFAULT_RUNS_DIR, RunFolder
 
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter  # numbers
 
-#: netlib.train.trainer.DEFAULT_RUNS_DIR (repeated: importing the trainer imports Keras).
-DEFAULT_RUNS_DIR = "runs"
 COLUMNS = ("Run", "Model", "Dataset", "Started", "State", "Epochs", "Best val. accuracy")
 METRIC_CHOICES = {
     "Top-1 accuracy": "accuracy",
@@ -74,8 +72,6 @@ class RunInfo:
 
 def read_runs(runs_dir: Path, context) -> list[RunInfo]:
     """Job: every run folder under `runs_dir`, newest first."""
-    from netlib.train import RunFolder
-
     runs = []
     for folder in reversed(RunFolder.list_runs(runs_dir)):
         context.check()
@@ -91,12 +87,12 @@ def read_runs(runs_dir: Path, context) -> list[RunInfo]:
             path=folder.path,
             model=f"{config.model} ({options})" if options else config.model,
             dataset=_dataset_name(config.dataset),
-            started=_started(folder.path),
+            started=folder.started().strftime("%Y-%m-%d %H:%M"),
             state=status.get("state", "unknown"),
             epochs_completed=int(status.get("epochs_completed") or len(metrics)),
             epochs=config.epochs,
             best_val_accuracy=float(best) if isinstance(best, (int, float)) else math.nan,
-            resumable=(folder.resume_dir / "state.json").is_file(),
+            resumable=folder.can_resume(),
             metrics=metrics,
         ))
     return runs
@@ -119,15 +115,6 @@ def _dataset_name(dataset: str) -> str:
     except OSError:
         pass
     return Path(dataset).name or dataset
-
-
-def _started(path: Path) -> str:
-    """The run's start, from its folder name (YYYYmmdd-HHMMSS-model), else its mtime."""
-    try:
-        moment = datetime.datetime.strptime(path.name[:15], "%Y%m%d-%H%M%S")
-    except ValueError:
-        moment = datetime.datetime.fromtimestamp(path.stat().st_mtime)
-    return moment.strftime("%Y-%m-%d %H:%M")
 
 
 class RunsPage(Page):

@@ -41,6 +41,7 @@ from gui.settings import read_json, read_str, write_json
 from gui.tasks import DIGITS, BackendInfo, dataset_folder
 from gui.widgets.train_form import TrainConfigForm
 from gui.workers import Worker, describe_error
+from netlib.runs import DEFAULT_RUNS_DIR, RunFolder
 
 DEFAULT_MODEL = "lenet5"  # with the digits: curves within seconds on a CPU
 #: Progress events (BatchEnd, Preparing) reach the GUI at most this often.
@@ -119,7 +120,7 @@ class TrainPage(Page):
         self.model_name = DEFAULT_MODEL
         self._split: dict = {}  # the Dataset page's split, kept across network changes
         self.dataset_source: str = DIGITS  # DIGITS or a folder path
-        self.runs_dir = Path("runs")
+        self.runs_dir = Path(DEFAULT_RUNS_DIR)
         self.trainer = None
         self.run_dir: Path | None = None  # the run on screen
         self.resume_target: Path | None = None  # what Resume continues
@@ -419,8 +420,6 @@ class TrainPage(Page):
             self._show_message("A run is in progress; stop it before resuming another.",
                                error=True)
             return
-        from netlib.train import RunFolder
-
         try:
             folder = RunFolder.open(run_dir)
             config = folder.config()
@@ -522,8 +521,6 @@ class TrainPage(Page):
             f"{event.train_images:,} training / {event.validation_images:,} validation images"
         )
         if event.initial_epoch and self.curves is not None:
-            from netlib.train import RunFolder
-
             done = event.initial_epoch
             rows = [r for r in RunFolder(event.run_dir).metrics() if r["epoch"] <= done]
             self.curves.set_history(rows)

@@ -24,7 +24,7 @@ VALIDATION_COLOR = (230, 126, 34)
 RATE_COLOR = (46, 139, 87)
 AXIS_PEN = (120, 120, 120)
 
-#: The metrics a run records (netlib.train.METRIC_COLUMNS) that the Runs page can overlay:
+#: The metrics a run records (netlib.runs.METRIC_COLUMNS) that the Runs page can overlay:
 #: key -> (label, in percent).
 METRICS = {
     "accuracy": ("Top-1 accuracy (%)", True),

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sys
-import tempfile
 import textwrap
 from pathlib import Path
+
+from netlib.runs import cache_root, write_json_atomic
 
 FORMATS = ("table", "markdown", "csv", "json")
 # Bump when what the counts cache stores, or how it is computed, changes.
@@ -252,9 +252,7 @@ def model_counts(names: list[str]) -> dict[str, dict]:
 
 
 def counts_file() -> Path:
-    from netlib.data.cache import default_cache_dir
-
-    return default_cache_dir().parent / "model_counts.json"
+    return cache_root() / "model_counts.json"
 
 
 def _count(name: str) -> dict:
@@ -292,16 +290,5 @@ def _read_counts(path: Path) -> dict:
 
 
 def _write_counts(path: Path, models: dict) -> None:
-    """Write atomically (temporary file, then rename) so a reader never sees half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps({"version": _COUNTS_VERSION, "models": models}, indent=1)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".model_counts-")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_json_atomic(path, {"version": _COUNTS_VERSION, "models": models}, indent=1)

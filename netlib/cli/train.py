@@ -21,6 +21,8 @@ import signal
 import sys
 import textwrap
 
+from netlib.runs import DEFAULT_RUNS_DIR, RunFolder
+
 EXIT_FAILED = 1
 EXIT_STOPPED = 130  # as for a process ended by Ctrl-C
 
@@ -68,8 +70,8 @@ def _add_train(commands) -> None:
         help="any training setting below, or an option of the model, e.g. --set "
         "schedule=cosine --set shortcut=A (repeatable)",
     )
-    parser.add_argument("--runs", default="runs", metavar="DIR",
-                        help="where run folders are made (default: ./runs)")
+    parser.add_argument("--runs", default=DEFAULT_RUNS_DIR, metavar="DIR",
+                        help=f"where run folders are made (default: ./{DEFAULT_RUNS_DIR})")
     parser.add_argument("--resume", metavar="RUN", help="continue a stopped run folder")
     parser.add_argument(
         "--cluster", metavar="HOST:PORT,...",
@@ -348,7 +350,7 @@ def run_evaluate(args) -> int:
         )
     if result.skipped:
         console.print(f"{len(result.skipped)} file(s) could not be decoded.", style="yellow")
-    console.print(f"Saved {args.run_dir}/evaluation.json")
+    console.print(f"Saved {RunFolder(args.run_dir).file(RunFolder.EVALUATION)}")
     return 0
 
 

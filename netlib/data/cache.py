@@ -10,8 +10,9 @@ resize mode and the decoder's version):
 
 The same file list and settings find the same key: a second run opens the cache at once.
 A changed folder (a file added, removed, or edited) gives another key and a new cache.
-Both files are written under temporary names and renamed into place (the .json last),
-so a build killed half-way never leaves a cache that looks complete.
+Both files are written under temporary names and renamed into place (the .json last)
+by netlib.runs' atomic writer, so a build killed half-way never leaves a cache that looks
+complete; the next build of the same key deletes what a dead one left.
 """
 
 from __future__ import annotations
@@ -21,9 +22,7 @@ import hashlib
 import json
 import os
 import shutil
-import sys
 import threading
-import uuid
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
@@ -34,11 +33,16 @@ from numpy.lib.format import open_memmap
 from netlib.data.decode import COLOR_MODES, RESIZE_MODES, _check_choice, decode_image, normalize_size
 from netlib.data.errors import Cancelled, DatasetError, ImageError
 from netlib.data.scan import Sample, Skipped
+from netlib.runs import (
+    CACHE_DIR_VARIABLE,
+    cache_root,
+    move_into_place,
+    remove_temporaries,
+    temporary_path,
+    write_bytes_atomic,
+)
 
-__all__ = ["ImageCache", "build_cache", "default_cache_dir", "CACHE_DIR_VARIABLE"]
-
-# The environment variable that moves the cache folder (the tests point it at a temporary one).
-CACHE_DIR_VARIABLE = "CONVLAB_CACHE_DIR"
+__all__ = ["ImageCache", "build_cache", "default_cache_dir"]
 # Part of every key: raise it when decode_image's output changes, so that caches built by
 # an older decoder are not reused.
 _FORMAT_VERSION = 1
@@ -47,21 +51,9 @@ _COPY_ROWS = 256
 
 
 def default_cache_dir() -> Path:
-    """Where image caches go unless told otherwise: ``$CONVLAB_CACHE_DIR/images`` when that
-    variable is set, else the user's cache folder: ``$XDG_CACHE_HOME/convlab/images`` or
-    ``~/.cache/convlab/images`` on Linux, ``~/Library/Caches/convlab/images`` on macOS,
-    ``%LOCALAPPDATA%\\convlab\\Cache\\images`` on Windows."""
-    override = os.environ.get(CACHE_DIR_VARIABLE)
-    if override:
-        return Path(override).expanduser() / "images"
-    if sys.platform == "win32":
-        local = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
-        return Path(local) / "convlab" / "Cache" / "images"
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Caches" / "convlab" / "images"
-    xdg = os.environ.get("XDG_CACHE_HOME", "")
-    base = Path(xdg) if os.path.isabs(xdg) else Path.home() / ".cache"  # the XDG spec ignores relative paths
-    return base / "convlab" / "images"
+    """Where image caches go unless told otherwise: ``images/`` under the cache root
+    (netlib.runs.cache_root: ``$CONVLAB_CACHE_DIR``, else the user's cache folder)."""
+    return cache_root() / "images"
 
 
 @dataclasses.dataclass
@@ -168,7 +160,7 @@ def build_cache(
     existing = _open(files, reused=True)
     if existing is not None:
         return existing
-    _remove_abandoned_temporaries(files)
+    remove_temporaries(folder, prefix=key)  # what killed builds of this cache left
     _build(samples, files, settings, workers or os.cpu_count() or 1, progress, cancel)
     built = _open(files, reused=False)
     assert built is not None, f"cache {files.images} unreadable right after it was written"
@@ -188,38 +180,10 @@ class _CacheFiles:
     def meta(self) -> Path:
         return self.folder / f"{self.key}.json"
 
-    def temporary(self, suffix: str) -> Path:
-        # Unique per process and call: two builds of the same cache never share a file.
-        return self.folder / f".{self.key}.{os.getpid()}.{uuid.uuid4().hex[:8]}{suffix}.tmp"
-
-    def temporaries(self) -> list[tuple[Path, int]]:
-        """Temporary files of this key, with the id of the process that wrote them."""
-        found = []
-        for path in self.folder.glob(f".{self.key}.*.tmp"):
-            pid = path.name.split(".")[2]
-            if pid.isdigit():
-                found.append((path, int(pid)))
-        return found
-
-
-def _remove_abandoned_temporaries(files: _CacheFiles) -> None:
-    """Delete what killed builds of this cache left behind (a build that is still running,
-    in another process, keeps its files)."""
-    for path, pid in files.temporaries():
-        if not _process_alive(pid):
-            path.unlink(missing_ok=True)
-
-
-def _process_alive(pid: int) -> bool:
-    if sys.platform == "win32":
-        return True  # no cheap check; the files stay (they are hidden and named .tmp)
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # someone else's process
-    return True
+    def temporary(self) -> Path:
+        # Unique per call: two builds of the same cache never share a file. Named .tmp,
+        # not .npy: hidden, and never taken for a cache.
+        return temporary_path(self.images, suffix=".tmp")
 
 
 def _cache_key(samples: list[Sample], settings: dict) -> str:
@@ -269,7 +233,7 @@ def _build(
     height, width = settings["image_size"]
     shape = (len(samples), height, width, 1 if settings["color_mode"] == "grayscale" else 3)
     _check_free_space(files.folder, int(np.prod(shape)))
-    temporary = files.temporary(".npy")
+    temporary = files.temporary()
     compacted = None
     try:
         images = open_memmap(temporary, mode="w+", dtype=np.uint8, shape=shape)
@@ -282,15 +246,15 @@ def _build(
                 f"(the first, {path}: {error.reason}, {error.detail})."
             )
         if failures:
-            compacted = files.temporary(".npy")
+            compacted = files.temporary()
             _copy_rows(images, kept, compacted)
-        # No msync: the cache is derived data, and writing 300 MB through to the disk
-        # before training cost a fifth of a first epoch (benchmarks/data_pipeline.py).
-        # A killed process loses nothing (the pages are the kernel's); only a power cut
-        # before write-back could, and the rename below still makes a half-built cache
-        # invisible to a process that dies while building.
+        # Not durable (no msync, no fsync): the cache is derived data, and writing 300 MB
+        # through to the disk before training cost a fifth of a first epoch
+        # (benchmarks/data_pipeline.py). A killed process loses nothing (the pages are
+        # the kernel's); only a power cut before write-back could, and the rename below
+        # still makes a half-built cache invisible to a process that dies while building.
         del images  # unmap before the rename (required on Windows)
-        os.replace(compacted or temporary, files.images)
+        move_into_place(compacted or temporary, files.images, durable=False)
     finally:
         temporary.unlink(missing_ok=True)
         if compacted is not None:
@@ -306,7 +270,7 @@ def _build(
             for i, error in sorted(failures.items())
         ],
     }
-    _write_atomically(files.meta, json.dumps(meta), files)
+    write_bytes_atomic(files.meta, json.dumps(meta).encode("utf-8"))
 
 
 def _decode_all(
@@ -384,15 +348,3 @@ def _check_free_space(folder: Path, needed: int) -> None:
             f"{free / 2**30:.1f} GiB free: free some space, choose a smaller image size, "
             f"or set {CACHE_DIR_VARIABLE} to a folder on a larger disk."
         )
-
-
-def _write_atomically(path: Path, text: str, files: _CacheFiles) -> None:
-    temporary = files.temporary(path.suffix)
-    try:
-        with open(temporary, "w", encoding="utf-8") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)

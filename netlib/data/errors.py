@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from netlib.cancel import Cancelled  # scan and build_cache raise it
+
+__all__ = ["SKIP_REASONS", "ImageError", "DatasetError", "Cancelled"]
+
 # Why a file was left out of a dataset. The keys are stable strings that the report,
 # the command line and the app show; each maps to a sentence for people.
 SKIP_REASONS = {
@@ -37,7 +41,3 @@ class DatasetError(ValueError):
 
     A ValueError, so that the command line prints it as one line and the app as a message.
     """
-
-
-class Cancelled(Exception):
-    """Raised by a long operation (scan, cache build) when its `cancel()` returned True."""

@@ -14,14 +14,13 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import os
 import sys
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from netlib.inspect.summary import Row, Summary, Totals
+from netlib.runs import cache_root, write_bytes_atomic
 
 _VERSION = 1  # of the stored form
 
@@ -74,9 +73,7 @@ def _entry(name, input_size, classes, options, folder) -> tuple[Path, tuple]:
 
 
 def default_folder() -> Path:
-    from netlib.data.cache import default_cache_dir
-
-    return default_cache_dir().parent / "summaries"
+    return cache_root() / "summaries"
 
 
 def config_key(name: str, input_size: int, classes: int, options: Mapping[str, Any]) -> str:
@@ -140,18 +137,14 @@ def _read(path: Path) -> Summary | None:
 
 
 def _write(path: Path, summary: Summary) -> None:
-    """Atomically (a temporary file renamed), so a reader never sees half a file; a
-    cache that cannot be written costs the next click a rebuild, nothing else."""
-    temporary = None
+    """Atomically, so a reader never sees half a file; a cache that cannot be written
+    costs the next click a rebuild, nothing else."""
+    text = json.dumps(summary.to_dict(), separators=(",", ":"))
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            json.dump(summary.to_dict(), file, separators=(",", ":"))
-        os.replace(temporary, path)
+        write_bytes_atomic(path, text.encode("utf-8"))
     except OSError:
-        if temporary is not None:
-            Path(temporary).unlink(missing_ok=True)
+        pass
 
 
 __all__ = ["config_key", "default_folder", "source_digest", "stored_summary",

@@ -3,14 +3,14 @@ app's Train page and of `python main.py train`).
 
     >>> from netlib.train import TrainConfig, Trainer
     >>> config = TrainConfig.for_model("lenet5", "resources/digits", epochs=10)
-    >>> outcome = Trainer(config, runs_dir="runs").fit(events=print)
+    >>> outcome = Trainer(config).fit(events=print)     # a run folder under ./runs
     >>> outcome.run_dir                     # runs/20250101-120000-lenet5
     >>> Trainer.resume(outcome.run_dir).fit()
 
-Modules: config (TrainConfig, per-family defaults), events (what fit reports), runfolder
-(the files a run writes), model (the training and inference models, optimizer, schedule),
-dataset (netlib.data to batches), callbacks, checkpoint (resume state), atomic (atomic
-writes), trainer (Trainer).
+Modules: config (TrainConfig, per-family defaults), events (what fit reports), model (the
+training and inference models, optimizer, schedule), dataset (netlib.data to batches),
+callbacks, checkpoint (resume state), trainer (Trainer). The run folder it writes, and the
+atomic writer, are netlib.runs (read without Keras).
 
 Importing this package is cheap; Keras is imported when `Trainer` or the model helpers are
 first used.
@@ -28,11 +28,9 @@ from netlib.train.events import (
     RunStarted,
     Stopped,
 )
-from netlib.train.runfolder import METRIC_COLUMNS, RunFolder
 
 __all__ = [
     "FAMILY_DEFAULTS",
-    "METRIC_COLUMNS",
     "BatchEnd",
     "EpochEnd",
     "Event",
@@ -40,7 +38,6 @@ __all__ = [
     "Finished",
     "LogMessage",
     "Preparing",
-    "RunFolder",
     "RunStarted",
     "Stopped",
     "TrainConfig",

@@ -27,11 +27,10 @@ from typing import Any
 import keras
 import numpy as np
 
+from netlib.runs import RunFolder, save_model_atomic
 from netlib.train import events as ev
-from netlib.train.atomic import save_model_atomic
 from netlib.train.checkpoint import save_resume_state
 from netlib.train.diagnose import diagnose
-from netlib.train.runfolder import RunFolder
 
 __all__ = [
     "StopRequested",

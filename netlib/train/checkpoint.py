@@ -19,18 +19,16 @@ needs.
 
 from __future__ import annotations
 
-import json
 import random
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from netlib.train.atomic import remove_temporaries, write_atomic, write_json_atomic
+from netlib.runs import RunFolder, remove_temporaries, write_atomic, write_json_atomic
 
-__all__ = ["save_resume_state", "load_resume_state", "restore_variables", "STATE_FILE"]
+__all__ = ["save_resume_state", "load_resume_state", "restore_variables"]
 
-STATE_FILE = "state.json"
 FORMAT_VERSION = 1
 
 
@@ -68,34 +66,19 @@ def save_resume_state(resume_dir: Path, model, *, epoch: int, extra: dict[str, A
         "numpy_random": _numpy_random_state(),
         **extra,
     }
-    path = write_json_atomic(resume_dir / STATE_FILE, state)
+    path = write_json_atomic(resume_dir / RunFolder.RESUME_STATE, state)
     for old in resume_dir.glob("state-*.npz"):
         if old.name != arrays_name:
             old.unlink(missing_ok=True)
     return path
 
 
-def load_resume_state(resume_dir: Path) -> dict[str, Any] | None:
-    """The last committed state in `resume_dir`, or None if there is none.
-
-    Stray temporary files of a save that was killed are removed. Raises ValueError if
-    state.json names an arrays file that is missing (the folder was edited by hand).
-    """
-    if not resume_dir.is_dir():
-        return None
-    remove_temporaries(resume_dir)
-    path = resume_dir / STATE_FILE
-    if not path.is_file():
-        return None
-    try:
-        state = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as error:
-        raise ValueError(f"{path} is not valid JSON ({error}); the run cannot resume.") from None
-    if not (resume_dir / state.get("arrays", "")).is_file():
-        raise ValueError(
-            f"{path} refers to {state.get('arrays')!r}, which is missing; the run cannot resume."
-        )
-    return state
+def load_resume_state(folder: RunFolder) -> dict[str, Any] | None:
+    """The run's last committed state (:meth:`RunFolder.resume_state`), to continue
+    from: stray temporary files of a save that was killed are removed first."""
+    if folder.resume_dir.is_dir():
+        remove_temporaries(folder.resume_dir)
+    return folder.resume_state()
 
 
 def restore_variables(resume_dir: Path, model, state: dict[str, Any]) -> None:

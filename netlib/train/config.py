@@ -524,7 +524,7 @@ class TrainConfig:
 
     def save(self, path: str | os.PathLike) -> Path:
         """Write the config as JSON, atomically."""
-        from netlib.train.atomic import write_bytes_atomic
+        from netlib.runs import write_bytes_atomic
 
         return write_bytes_atomic(path, self.to_json().encode("utf-8"))
 

@@ -26,7 +26,8 @@ from typing import Any
 import keras
 
 from netlib import backend
-from netlib.data import Cancelled
+from netlib.cancel import Cancelled
+from netlib.runs import DEFAULT_RUNS_DIR, RunFolder
 from netlib.train import events as ev
 from netlib.train.batchnorm import PreciseBatchNorm
 from netlib.train.callbacks import (
@@ -46,11 +47,9 @@ from netlib.train.model import (
     main_metric_names,
     mixed_precision_policy,
 )
-from netlib.train.runfolder import RunFolder
 
-__all__ = ["Trainer", "DEFAULT_RUNS_DIR", "MODEL_FORMAT"]
+__all__ = ["Trainer", "MODEL_FORMAT"]
 
-DEFAULT_RUNS_DIR = "runs"
 MODEL_FORMAT = "convlab-model/1"
 
 
@@ -59,7 +58,7 @@ class Trainer:
 
     Args:
         config: the run's settings.
-        runs_dir: where run folders are made (default "runs", in the current directory).
+        runs_dir: where run folders are made (default netlib.runs.DEFAULT_RUNS_DIR).
         callbacks: extra Keras callbacks for `model.fit` (run after ConvLab's reporting
             and before its checkpointing).
     """
@@ -221,7 +220,7 @@ class Trainer:
         if self._resuming:
             if self.folder.config() != self.config:  # resumed with another epoch count
                 self.folder.write_config(self.config)
-            state = load_resume_state(self.folder.resume_dir)
+            state = load_resume_state(self.folder)
             if state is None:
                 self.folder.log("No resume state: the run starts again from epoch 1.", "warning")
             return state
@@ -410,7 +409,7 @@ class Trainer:
         # Free what the failed run holds (device memory above all) for the next run.
         keras.backend.clear_session()
         gc.collect()
-        resumable = self.folder is not None and _safe_state(self.folder) is not None
+        resumable = self.folder is not None and self.folder.can_resume()
         return ev.Failed(
             run_dir=self.folder.path if self.folder else None,
             message=message,
@@ -452,7 +451,7 @@ class _Listener:
 
 def _safe_state(folder: RunFolder):
     try:
-        return load_resume_state(folder.resume_dir)
+        return folder.resume_state()
     except ValueError:
         return None
 

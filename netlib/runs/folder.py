@@ -14,12 +14,15 @@
       tensorboard/       TensorBoard event files (tensorboard --logdir runs/)
       best.keras         the model of the best epoch (by the config's monitor)
       last.keras         the model of the last completed epoch
-      resume/            the state to continue from (see netlib.train.checkpoint)
+      resume/            the state to continue from: state.json, the commit point, names
+                         the arrays file beside it (netlib.train.checkpoint writes both)
       evaluation.json    written by netlib.evaluate
 
 Both `.keras` files are inference models: uint8 pixels (0-255) in, class probabilities
 out; preprocessing inside, augmentation not; class names inside the file (convlab.json).
-Every file except train.log and the TensorBoard logs is replaced atomically.
+Every file except train.log and the TensorBoard logs is replaced atomically. Reading a
+run folder needs no Keras: the CLI, the app's pages, predict, evaluate and export all
+read runs through this module.
 """
 
 from __future__ import annotations
@@ -32,10 +35,13 @@ import math
 import os
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from netlib.train.atomic import write_bytes_atomic, write_json_atomic
-from netlib.train.config import TrainConfig
+from netlib.runs.atomic import write_bytes_atomic, write_json_atomic
+from netlib.runs.places import DEFAULT_RUNS_DIR
+
+if TYPE_CHECKING:
+    from netlib.train.config import TrainConfig
 
 __all__ = ["RunFolder", "METRIC_COLUMNS", "STATES"]
 
@@ -51,6 +57,8 @@ METRIC_COLUMNS = (
     "seconds",
 )
 STATES = ("running", "finished", "stopped", "failed")
+# A run folder's name starts with the moment it was made (see RunFolder.create).
+_STAMP_FORMAT = "%Y%m%d-%H%M%S"
 
 
 class RunFolder:
@@ -67,6 +75,7 @@ class RunFolder:
     BEST = "best.keras"
     LAST = "last.keras"
     RESUME = "resume"
+    RESUME_STATE = "state.json"  # in resume/: the commit point (see netlib.train.checkpoint)
     EVALUATION = "evaluation.json"
 
     def __init__(self, path: str | os.PathLike):
@@ -89,7 +98,7 @@ class RunFolder:
         """
         runs_dir = Path(runs_dir)
         runs_dir.mkdir(parents=True, exist_ok=True)
-        stem = f"{time.strftime('%Y%m%d-%H%M%S')}-{model}{suffix}"
+        stem = f"{time.strftime(_STAMP_FORMAT)}-{model}{suffix}"
         for attempt in range(1, 1000):
             path = runs_dir / (stem if attempt == 1 else f"{stem}-{attempt}")
             try:
@@ -112,7 +121,7 @@ class RunFolder:
         return folder
 
     @staticmethod
-    def list_runs(runs_dir: str | os.PathLike = "runs") -> list[RunFolder]:
+    def list_runs(runs_dir: str | os.PathLike = DEFAULT_RUNS_DIR) -> list[RunFolder]:
         """The run folders in `runs_dir`, oldest first."""
         runs_dir = Path(runs_dir)
         if not runs_dir.is_dir():
@@ -148,9 +157,14 @@ class RunFolder:
                 return path
         raise ValueError(f"The run {self.path} has no saved model yet (no {self.BEST}).")
 
+    def has_model(self) -> bool:
+        return self.best_model.is_file() or self.last_model.is_file()
+
     # ----------------------------------------------------------------- reading
 
     def config(self) -> TrainConfig:
+        from netlib.train.config import TrainConfig  # Keras-free, like this module
+
         return TrainConfig.load(self.path / self.CONFIG)
 
     def classes(self) -> list[str]:
@@ -168,6 +182,58 @@ class RunFolder:
             return self.read_json(self.STATUS, "status")
         except ValueError:
             return {"state": "unknown"}
+
+    def started(self) -> datetime.datetime:
+        """When the run began: from its folder's name (YYYYmmdd-HHMMSS-model, as
+        :meth:`create` makes it), else the folder's modification time."""
+        try:
+            return datetime.datetime.strptime(self.path.name[:15], _STAMP_FORMAT)
+        except ValueError:
+            return datetime.datetime.fromtimestamp(self.path.stat().st_mtime)
+
+    def validation_samples(self) -> list[tuple[Path, int]]:
+        """The run's validation images as (absolute path, label), from split.json and
+        the dataset root in dataset.json; ValueError when the run has neither file."""
+        root = Path(self.dataset()["root"])
+        return [(root / path, int(label)) for path, label in self.split().get("validation", [])]
+
+    def resume_state(self) -> dict[str, Any] | None:
+        """resume/state.json, the last committed resume state, or None if there is none.
+        ValueError if it is damaged or names an arrays file that is missing (the folder
+        was edited by hand): the run cannot resume."""
+        path = self.resume_dir / self.RESUME_STATE
+        if not path.is_file():
+            return None
+        try:
+            state = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as error:
+            raise ValueError(f"{path} is not valid JSON ({error}); the run cannot resume.") from None
+        if not (self.resume_dir / state.get("arrays", "")).is_file():
+            raise ValueError(
+                f"{path} refers to {state.get('arrays')!r}, which is missing; the run cannot resume."
+            )
+        return state
+
+    def can_resume(self) -> bool:
+        """Whether the run has a good resume state: it continues from its last completed
+        epoch (a run without one can only start again from epoch 1)."""
+        try:
+            return self.resume_state() is not None
+        except ValueError:
+            return False
+
+    def evaluation(self) -> dict[str, Any]:
+        """evaluation.json (netlib.evaluate's schema); ValueError if the run has none."""
+        return self.read_json(self.EVALUATION, "evaluation")
+
+    def evaluation_is_current(self) -> bool:
+        """Whether evaluation.json exists and is not older than the model it evaluates
+        (a run trained further since has a newer model: evaluate it again)."""
+        evaluation = self.path / self.EVALUATION
+        try:
+            return self.model_path().stat().st_mtime <= evaluation.stat().st_mtime
+        except (ValueError, OSError):  # no model, or no evaluation
+            return False
 
     def metrics(self) -> list[dict[str, float]]:
         """metrics.csv as a list of rows (floats; epoch as an int; NaN where empty)."""
