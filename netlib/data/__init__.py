@@ -8,55 +8,37 @@
     >>> valid = data.ImageBatches(cache, indices=cache.rows_for(parts.validation), shuffle=False)
     >>> model.fit(train, validation_data=valid, epochs=10, callbacks=[train.epoch_callback()])
 
-Importing this package costs only numpy and Pillow; :class:`ImageBatches` (a Keras
-PyDataset) imports Keras when it is first used.
+Importing this package costs nothing: each name is imported from its module when it is
+first used (numpy and Pillow for most; Keras for :class:`ImageBatches`, a PyDataset), so
+that the app and TrainConfig's schema can import `netlib.data.modes` before anything heavy.
 """
 
-from netlib.data.cache import ImageCache, build_cache, default_cache_dir
-from netlib.data.decode import (
-    BACKGROUND,
-    COLOR_MODES,
-    IMAGE_EXTENSIONS,
-    RESIZE_MODES,
-    check_image,
-    decode_image,
-)
-from netlib.data.errors import SKIP_REASONS, Cancelled, DatasetError, ImageError
-from netlib.data.samples import SHAPES, digits_folder, make_shapes
-from netlib.data.scan import DatasetIndex, Sample, Skipped, scan
-from netlib.data.split import Split, split
+import importlib
 
-__all__ = [
-    "BACKGROUND",
-    "COLOR_MODES",
-    "IMAGE_EXTENSIONS",
-    "RESIZE_MODES",
-    "SHAPES",
-    "SKIP_REASONS",
-    "Cancelled",
-    "DatasetError",
-    "DatasetIndex",
-    "ImageBatches",
-    "ImageCache",
-    "ImageError",
-    "Sample",
-    "Skipped",
-    "Split",
-    "build_cache",
-    "check_image",
-    "decode_image",
-    "default_cache_dir",
-    "digits_folder",
-    "make_shapes",
-    "scan",
-    "split",
-]
+# Each public name and the module that defines it.
+_HOMES = {
+    "ImageCache": "cache", "build_cache": "cache", "default_cache_dir": "cache",
+    "BACKGROUND": "decode", "IMAGE_EXTENSIONS": "decode", "check_image": "decode",
+    "decode_image": "decode",
+    "COLOR_MODES": "modes", "RESIZE_MODES": "modes",
+    "SKIP_REASONS": "errors", "Cancelled": "errors", "DatasetError": "errors",
+    "ImageError": "errors",
+    "SHAPES": "samples", "digits_folder": "samples", "make_shapes": "samples",
+    "DatasetIndex": "scan", "Sample": "scan", "Skipped": "scan", "scan": "scan",
+    "Split": "split", "split": "split",
+    "ImageBatches": "batches",
+}
+
+__all__ = sorted(_HOMES)
 
 
 def __getattr__(name):
-    # ImageBatches subclasses keras.utils.PyDataset: import Keras only when it is asked for.
-    if name == "ImageBatches":
-        from netlib.data.batches import ImageBatches
+    if name not in _HOMES:
+        raise AttributeError(f"module 'netlib.data' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"netlib.data.{_HOMES[name]}"), name)
+    globals()[name] = value  # once found, an ordinary attribute
+    return value
 
-        return ImageBatches
-    raise AttributeError(f"module 'netlib.data' has no attribute {name!r}")
+
+def __dir__():
+    return sorted(set(globals()) | set(_HOMES))
