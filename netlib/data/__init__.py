@@ -15,7 +15,8 @@ that the app and TrainConfig's schema can import `netlib.data.modes` before anyt
 
 import importlib
 
-# Each public name and the module that defines it.
+# Each public name and the module that defines it. (No module is named as a function it
+# defines: importing netlib.data.scan would make `netlib.data.scan` that module.)
 _HOMES = {
     "ImageCache": "cache", "build_cache": "cache", "default_cache_dir": "cache",
     "BACKGROUND": "decode", "IMAGE_EXTENSIONS": "decode", "check_image": "decode",
@@ -24,8 +25,9 @@ _HOMES = {
     "SKIP_REASONS": "errors", "Cancelled": "errors", "DatasetError": "errors",
     "ImageError": "errors",
     "SHAPES": "samples", "digits_folder": "samples", "make_shapes": "samples",
-    "DatasetIndex": "scan", "Sample": "scan", "Skipped": "scan", "scan": "scan",
-    "Split": "split", "split": "split",
+    "DatasetIndex": "scanning", "Sample": "scanning", "Skipped": "scanning",
+    "scan": "scanning",
+    "Split": "splitting", "split": "splitting",
     "ImageBatches": "batches",
 }
 

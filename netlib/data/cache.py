@@ -32,7 +32,7 @@ from numpy.lib.format import open_memmap
 
 from netlib.data.decode import COLOR_MODES, RESIZE_MODES, _check_choice, decode_image, normalize_size
 from netlib.data.errors import Cancelled, DatasetError, ImageError
-from netlib.data.scan import Sample, Skipped
+from netlib.data.scanning import Sample, Skipped
 from netlib.runs import (
     CACHE_DIR_VARIABLE,
     cache_root,

@@ -7,7 +7,7 @@ import zlib
 
 import numpy as np
 
-from netlib.data.scan import DatasetIndex, Sample
+from netlib.data.scanning import DatasetIndex, Sample
 
 __all__ = ["Split", "split"]
 
