@@ -7,7 +7,8 @@ backend, and asking about the JAX backend never starts TensorFlow (and its GPU m
 allocator), nor the reverse. Only this package imports TensorFlow.
 
 - :mod:`.devices`: the backend's :func:`name`; the device (:func:`describe_device`,
-  "CPU" or "GPU: <name>", :func:`gpu_names`, :func:`prepare_devices`); seeds
+  "CPU" or "GPU: <name>", :func:`gpu_names`, :func:`prepare_devices`,
+  :func:`peak_memory_bytes`); seeds
   (:func:`set_seed`); out-of-memory errors (:func:`is_out_of_memory`,
   :func:`out_of_memory_error`, the backend's real exception, which tests raise inside a
   training step as no GPU runs there);
@@ -30,6 +31,7 @@ from netlib.backend.devices import (
     is_out_of_memory,
     name,
     out_of_memory_error,
+    peak_memory_bytes,
     prepare_devices,
     set_seed,
 )
@@ -50,6 +52,7 @@ __all__ = [
     "describe_device",
     "gpu_names",
     "prepare_devices",
+    "peak_memory_bytes",
     "set_seed",
     "is_out_of_memory",
     "out_of_memory_error",

@@ -14,6 +14,7 @@ __all__ = [
     "gpu_names",
     "describe_device",
     "prepare_devices",
+    "peak_memory_bytes",
     "set_seed",
     "is_out_of_memory",
     "out_of_memory_error",
@@ -93,6 +94,34 @@ def prepare_devices() -> None:
             tf.config.experimental.set_memory_growth(gpu, True)
         except RuntimeError:  # the GPU was initialised already: too late, and harmless
             pass
+
+
+def peak_memory_bytes() -> int | None:
+    """The most memory the first GPU has held for this process so far, in bytes, or None
+    on a CPU (where no backend keeps the figure).
+
+    TensorFlow: `tf.config.experimental.get_memory_info("GPU:0")["peak"]`; JAX: the
+    device's `memory_stats()["peak_bytes_in_use"]` (its allocator's own count, whether
+    or not it preallocated its pool); PyTorch: `torch.cuda.max_memory_allocated()`.
+    """
+    if not gpu_names():
+        return None
+    backend = name()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        return int(tf.config.experimental.get_memory_info("GPU:0")["peak"])
+    if backend == "jax":
+        import jax
+
+        stats = jax.devices("gpu")[0].memory_stats() or {}
+        peak = stats.get("peak_bytes_in_use")
+        return None if peak is None else int(peak)
+    if backend == "torch":
+        import torch
+
+        return int(torch.cuda.max_memory_allocated())
+    return None
 
 
 def set_seed(seed: int, *, deterministic: bool = False) -> None:
