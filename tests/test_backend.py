@@ -24,26 +24,3 @@ def test_the_package_re_exports_every_public_function():
 def test_a_cpu_machine_has_no_gpu_and_no_memory_peak():
     assert backend.describe_device() == "CPU" and backend.gpu_names() == []
     assert backend.peak_memory_bytes() is None
-
-
-def test_seeding_without_tensorflow_seeds_as_keras_does():
-    # netlib.backend seeds JAX and PyTorch runs with Keras' own function, its TensorFlow
-    # branch steered off (keras_workarounds): the draws after it are Keras' own.
-    import random
-
-    import keras
-    import numpy as np
-
-    from netlib.backend.keras_workarounds import set_random_seed_without_tensorflow
-
-    def draws():
-        return (random.random(), float(np.random.rand()),
-                float(keras.ops.convert_to_numpy(keras.random.uniform(()))))
-
-    keras.utils.set_random_seed(7)
-    expected = draws()
-    set_random_seed_without_tensorflow(7)
-    assert draws() == expected
-    from keras.src.utils import rng_utils
-
-    assert rng_utils.tf.available  # Keras' lazy module is back once the call returns

@@ -16,8 +16,8 @@ allocator), nor the reverse. Only this package imports TensorFlow.
 - :mod:`.distribution`, TensorFlow only: :func:`configure_cluster` (TF_CONFIG for
   ``train --cluster``), :func:`distribution_strategy` (``MultiWorkerMirroredStrategy``
   across machines, ``MirroredStrategy`` over several local GPUs), :func:`is_chief`;
-- :mod:`.keras_workarounds`: the patches of Keras internals that distribution and
-  seeding on JAX need, each citing what it works around;
+- :mod:`.keras_workarounds`: the patches of Keras internals that distribution needs,
+  each citing the bug it works around;
 - :mod:`.export`, TensorFlow only: :func:`export_saved_model`, :func:`export_tflite`;
 - :mod:`.startup`: :func:`import_keras_quietly` (TensorFlow's C++ start-up chatter
   filtered from the terminal).

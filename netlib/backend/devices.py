@@ -125,8 +125,7 @@ def peak_memory_bytes() -> int | None:
 
 
 def set_seed(seed: int, *, deterministic: bool = False) -> None:
-    """Seed Python, NumPy and the backend (`keras.utils.set_random_seed`; on JAX and
-    PyTorch without importing TensorFlow, see netlib.backend.keras_workarounds).
+    """Seed Python, NumPy and the backend (`keras.utils.set_random_seed`).
 
     `deterministic=True` also asks TensorFlow for deterministic kernels
     (`tf.config.experimental.enable_op_determinism`): bit-identical reruns, at some cost in
@@ -134,16 +133,12 @@ def set_seed(seed: int, *, deterministic: bool = False) -> None:
     deterministic implementation. JAX on the CPU is deterministic already; on a GPU it
     follows `XLA_FLAGS=--xla_gpu_deterministic_ops=true`, which must be set at start-up.
     """
-    if name() != "tensorflow":
-        from netlib.backend.keras_workarounds import set_random_seed_without_tensorflow
-
-        set_random_seed_without_tensorflow(seed)
-        return
     import keras
-    import tensorflow as tf
 
     keras.utils.set_random_seed(int(seed))
-    if deterministic:
+    if deterministic and name() == "tensorflow":
+        import tensorflow as tf
+
         tf.config.experimental.enable_op_determinism()
 
 

@@ -1,54 +1,18 @@
-"""Patches of Keras internals, each for one behaviour of a named Keras release, each citing
-what it works around. They touch private Keras code (`keras.src...`), so each says exactly
-which function it replaces, wraps or steers; when Keras is upgraded, the tests named below
-say whether a patch is still needed.
+"""Patches of Keras internals, each for one bug of a named Keras release, each citing what
+it works around. They touch private Keras code (`keras.src...`), so each says exactly which
+function it replaces or wraps; when Keras is upgraded, tests/test_distribute.py says
+whether a patch is still needed (it fails without them on Keras 3.15.1 with TensorFlow
+2.21).
 
-- :func:`build_from_local_batch` and :func:`patch_multi_worker_reduce`: `model.fit` under
-  `tf.distribute.MultiWorkerMirroredStrategy` on the TensorFlow backend (`python main.py
-  train --cluster`); tests/test_distribute.py fails without either on Keras 3.15.1 with
-  TensorFlow 2.21.
-- :func:`set_random_seed_without_tensorflow`: seeding on the JAX and PyTorch backends
-  without importing TensorFlow; tests/test_boundaries.py checks it.
+Both concern `model.fit` under `tf.distribute.MultiWorkerMirroredStrategy` on the
+TensorFlow backend (`python main.py train --cluster`); nothing here runs otherwise.
 """
 
 from __future__ import annotations
 
 import functools
 
-__all__ = [
-    "build_from_local_batch",
-    "patch_multi_worker_reduce",
-    "set_random_seed_without_tensorflow",
-]
-
-
-class _NotInstalled:
-    """Stands in for Keras' lazy TensorFlow module: "not available", without an import."""
-
-    available = False
-
-
-def set_random_seed_without_tensorflow(seed: int) -> None:
-    """`keras.utils.set_random_seed(seed)` (Python, NumPy, Keras' global seed generator,
-    PyTorch on its backend), less its seeding of TensorFlow.
-
-    Targets `set_random_seed` in keras/src/utils/rng_utils.py (Keras 3.15.1): it seeds
-    TensorFlow whenever TensorFlow is installed, whatever the backend ("since many
-    workflows leverage tf.data pipelines"), and `tf.available` imports it: seconds of start-up
-    and TensorFlow's runtime in a process that trains on JAX, which netlib's batches
-    (PyDatasets, never tf.data) do not need. keras-team/keras#18455 reports TensorFlow
-    imported under the JAX and PyTorch backends. Keras' own function runs, with its module's
-    lazy `tf` reading "not available" during the call.
-    """
-    import keras
-    from keras.src.utils import rng_utils
-
-    lazy_tensorflow = rng_utils.tf
-    rng_utils.tf = _NotInstalled()
-    try:
-        keras.utils.set_random_seed(int(seed))
-    finally:
-        rng_utils.tf = lazy_tensorflow
+__all__ = ["build_from_local_batch", "patch_multi_worker_reduce"]
 
 
 def build_from_local_batch(model, strategy) -> None:
