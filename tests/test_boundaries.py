@@ -1,16 +1,18 @@
 """The architecture is the direction of imports: gui -> netlib, never the reverse, and
 TensorFlow only where it is TensorFlow-only by nature."""
 
+import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
 NETLIB = Path(__file__).resolve().parent.parent / "netlib"
-# netlib/backend.py holds what differs between Keras backends (device detection,
-# gradients, out-of-memory errors, tf.distribute, SavedModel/TFLite export), each branch
-# importing its backend lazily; nothing else in netlib imports TensorFlow.
-TENSORFLOW_ONLY_MODULES = {"backend.py"}
+# The netlib/backend/ package holds what differs between Keras backends (devices, seeds,
+# gradients, out-of-memory errors, tf.distribute and its Keras workarounds,
+# SavedModel/TFLite export, the start-up filter), each branch importing its backend
+# lazily; nothing else in netlib imports TensorFlow.
+TENSORFLOW_ONLY_PACKAGE = NETLIB / "backend"
 
 IMPORT = re.compile(r"^\s*(?:from|import)\s+([\w.]+)", re.MULTILINE)
 
@@ -32,9 +34,30 @@ def test_tensorflow_only_in_its_own_module():
     offenders = [
         str(p.relative_to(NETLIB))
         for p in NETLIB.rglob("*.py")
-        if "tensorflow" in _imports(p) and p.name not in TENSORFLOW_ONLY_MODULES
+        if "tensorflow" in _imports(p) and TENSORFLOW_ONLY_PACKAGE not in p.parents
     ]
     assert offenders == []
+
+
+def test_the_backend_package_holds_tensorflow():
+    # The check above would pass vacuously if the package moved or stopped using TensorFlow.
+    users = [p.name for p in TENSORFLOW_ONLY_PACKAGE.glob("*.py") if "tensorflow" in _imports(p)]
+    assert {"devices.py", "distribution.py", "keras_workarounds.py"} <= set(users)
+
+
+def test_importing_the_backend_on_jax_starts_no_tensorflow():
+    # The GPU benchmark's machine has JAX and no TensorFlow: asking netlib.backend about the
+    # device there must not need TensorFlow.
+    probe = (
+        "import sys; from netlib import backend; "
+        "print(backend.name(), backend.describe_device(), 'tensorflow' in sys.modules)"
+    )
+    child = subprocess.run(
+        [sys.executable, "-c", probe], cwd=NETLIB.parent, capture_output=True, text=True,
+        env={**os.environ, "KERAS_BACKEND": "jax"}, timeout=120,
+    )
+    assert child.returncode == 0, child.stderr[-2000:]
+    assert child.stdout.split() == ["jax", "CPU", "False"]
 
 
 def test_the_scan_sees_imports(tmp_path):

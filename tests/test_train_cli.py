@@ -3,6 +3,7 @@ clear one-line errors for bad input (run in-process, as `python main.py ...` doe
 
 import csv
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -39,6 +40,9 @@ def test_train_then_evaluate_predict_export(digits, tmp_path, capsys):
     assert "" not in out.splitlines()  # piped: no blank residue of a progress bar
     # Text in brackets is printed, not taken for rich markup.
     assert sum("[best]" in line for line in out.splitlines() if line.startswith("epoch")) >= 1
+    # Each epoch line says how fast the epoch trained, as the progress bar does.
+    epoch_lines = [line for line in out.splitlines() if line.startswith("epoch ")]
+    assert len(epoch_lines) == 2 and all(re.search(r"s  \d+ img/s", l) for l in epoch_lines)
     (run,) = runs.iterdir()
     # The closing line names the epoch best.keras holds and the rule that chose it.
     rows = list(csv.DictReader((run / "metrics.csv").open()))

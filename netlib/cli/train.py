@@ -221,12 +221,14 @@ def run_train(args) -> int:
 
 
 class _TrainDisplay:
-    """Events to the terminal: a rich progress bar per epoch, one line per epoch."""
+    """Events to the terminal: a rich progress bar per epoch, one line per epoch (with the
+    epoch's training images per second, as its last BatchEnd measured them)."""
 
     def __init__(self, console):
         self.console = console
         self.progress = None
         self.task = None
+        self.speed = math.nan  # images per second at the latest BatchEnd
 
     def __call__(self, event) -> None:
         from netlib.train import events as ev
@@ -260,6 +262,7 @@ class _TrainDisplay:
     def _batch(self, event):
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+        self.speed = event.images_per_second
         if not self.console.is_terminal:
             return  # a log file or a pipe gets the epoch lines only, not a bar's residue
         if self.progress is None:
@@ -297,8 +300,11 @@ class _TrainDisplay:
         self.console.print(
             f"epoch {event.epoch}/{event.epochs}  loss {event.loss:.4f}  "
             f"acc {event.accuracy:.2%}{validation}  lr {event.learning_rate:.3g}  "
-            f"{event.seconds:.1f}s" + ("  [best]" if event.improved else "")
+            f"{event.seconds:.1f}s"
+            + (f"  {self.speed:.0f} img/s" if not math.isnan(self.speed) else "")
+            + ("  [best]" if event.improved else "")
         )
+        self.speed = math.nan
 
     def _end(self, event):
         self.close()

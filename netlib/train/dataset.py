@@ -19,21 +19,9 @@ import numpy as np
 from netlib import data
 from netlib.train.config import TrainConfig
 
-__all__ = ["PreparedData", "prepare_data", "MultiHeadBatches", "loader_workers", "PARTS"]
+__all__ = ["PreparedData", "prepare_data", "MultiHeadBatches", "PARTS"]
 
 PARTS = ("train", "validation", "test")
-
-
-def loader_workers() -> int:
-    """PyDataset workers for training batches: 1, i.e. no Keras enqueuer threads.
-
-    A batch is a slice of a memory-mapped cache, cheap to assemble; on TensorFlow, Keras
-    then prefetches with tf.data (AUTOTUNE), which overlaps loading with the step
-    (benchmarks/train_throughput.py --from-folder measures folder against synthetic data).
-    Keras' enqueuer threads (workers > 1) are also not stopped when a run is aborted
-    mid-epoch, so a GUI that stops runs would accumulate them.
-    """
-    return 1
 
 
 @dataclasses.dataclass
@@ -64,7 +52,13 @@ class PreparedData:
             shuffle=shuffle,
             seed=seed,
             indices=self.rows[part],
-            workers=loader_workers(),
+            # One worker, i.e. no Keras enqueuer threads: a batch is a slice of a
+            # memory-mapped cache, cheap to assemble, and on TensorFlow Keras prefetches
+            # with tf.data, which overlaps loading with the step (benchmarks/
+            # train_throughput.py --from-folder measures it). Enqueuer threads (workers > 1)
+            # are also not stopped when a run is aborted mid-epoch, so a GUI that stops
+            # runs would accumulate them.
+            workers=1,
         )
 
     def listing(self, part: str) -> list[list]:

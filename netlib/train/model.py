@@ -25,7 +25,6 @@ float32, so that under mixed precision the probabilities and the loss keep full 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
 
 import keras
 import numpy as np
@@ -36,7 +35,6 @@ from netlib.train.config import TrainConfig
 __all__ = [
     "TrainingModels",
     "build_models",
-    "network_input_shape",
     "compile_for_training",
     "make_optimizer",
     "learning_rate_schedule",
@@ -145,17 +143,6 @@ def _augmentation(config: TrainConfig, pca):
     from netlib.augment import build_augmentation
 
     return build_augmentation(config.augment, seed=config.seed, pca=pca, name="augmentation")
-
-
-def network_input_shape(config: TrainConfig, pca=None) -> tuple[int, int, int]:
-    """The network's input shape: the images' (`config.input_shape()`), or the crop of a
-    cropping augmentation (AlexNet's 224 of 256), which the inference model takes."""
-    shape = config.input_shape()
-    augmentation = _augmentation(config, pca)
-    if augmentation is None:
-        return shape
-    cropped = augmentation.compute_output_shape((None, *shape))
-    return tuple(int(d) for d in cropped[1:])
 
 
 def build_models(
@@ -336,10 +323,3 @@ def main_metric_names(models: TrainingModels) -> dict[str, str]:
         return {"loss": "loss", "accuracy": "accuracy", "top5": "top5"}
     main = models.output_names[0]
     return {"loss": "loss", "accuracy": f"{main}_accuracy", "top5": f"{main}_top5"}
-
-
-def label_structure(models: TrainingModels, labels: Sequence) -> object:
-    """The `y` a multi-output model expects: the same labels for every head."""
-    if not models.multi_output:
-        return labels
-    return {name: labels for name in models.output_names}
