@@ -276,7 +276,7 @@ def probabilities(loaded: LoadedModel, batch: np.ndarray, batch_size: int = 32) 
     """The model's class probabilities for a uint8 batch already at the decode size."""
     if loaded.input_size is not None and tuple(batch.shape[1:3]) != tuple(loaded.input_size):
         batch = center_crop(batch, loaded.input_size)
-    output = loaded.model.predict(batch, batch_size=batch_size, verbose=0)
+    output = _forward(loaded.model, batch, batch_size)
     if isinstance(output, (list, tuple)):
         output = output[0]
     output = np.asarray(output, np.float64)
@@ -286,6 +286,23 @@ def probabilities(loaded: LoadedModel, batch: np.ndarray, batch_size: int = 32) 
         output = np.exp(output - output.max(axis=-1, keepdims=True))
         output /= output.sum(axis=-1, keepdims=True)
     return output
+
+
+def _forward(model, batch: np.ndarray, batch_size: int):
+    """The model's outputs for `batch`, traced once per model: a batch that fits in one
+    goes through a plain call (Keras' advice for small inputs: `predict` compiles a step
+    function for each new batch shape, and the app's one image then ten retraced it until
+    TensorFlow warned); a larger one through `predict` with its last chunk padded to a
+    full batch, so every step has the same shape."""
+    if len(batch) <= batch_size:
+        output = model(batch, training=False)
+        return [np.asarray(o) for o in output] if isinstance(output, (list, tuple)) else np.asarray(output)
+    short = -len(batch) % batch_size
+    padded = np.concatenate([batch, np.repeat(batch[-1:], short, axis=0)]) if short else batch
+    output = model.predict(padded, batch_size=batch_size, verbose=0)
+    if isinstance(output, (list, tuple)):
+        return [np.asarray(o)[: len(batch)] for o in output]
+    return np.asarray(output)[: len(batch)]
 
 
 def top_classes(probs: np.ndarray, classes: Sequence[str], top: int) -> list[tuple[str, float]]:

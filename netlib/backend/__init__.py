@@ -12,7 +12,8 @@ allocator), nor the reverse. Only this package imports TensorFlow.
   (:func:`set_seed`); out-of-memory errors (:func:`is_out_of_memory`,
   :func:`out_of_memory_error`, the backend's real exception, which tests raise inside a
   training step as no GPU runs there);
-- :mod:`.gradients`: :func:`value_and_gradient` (netlib.visualize's Grad-CAM);
+- :mod:`.gradients`: :func:`value_and_gradient` (netlib.visualize's Grad-CAM) and
+  :func:`compile_function` (netlib.train.batchnorm's statistics pass);
 - :mod:`.distribution`, TensorFlow only: :func:`configure_cluster` (TF_CONFIG for
   ``train --cluster``), :func:`distribution_strategy` (``MultiWorkerMirroredStrategy``
   across machines, ``MirroredStrategy`` over several local GPUs), :func:`is_chief`;
@@ -28,6 +29,7 @@ Callers use the package: ``from netlib import backend; backend.describe_device()
 from netlib.backend.devices import (
     describe_device,
     gpu_names,
+    has_tensorflow,
     is_out_of_memory,
     name,
     out_of_memory_error,
@@ -67,4 +69,5 @@ __all__ = [
     "export_tflite",
     "import_keras_quietly",
     "compile_function",
+    "has_tensorflow",
 ]

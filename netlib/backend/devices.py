@@ -18,6 +18,7 @@ __all__ = [
     "set_seed",
     "is_out_of_memory",
     "out_of_memory_error",
+    "has_tensorflow",
 ]
 
 
@@ -26,6 +27,15 @@ def name() -> str:
     import keras
 
     return keras.backend.backend()
+
+
+@functools.cache
+def has_tensorflow() -> bool:
+    """Whether TensorFlow is installed (found, not imported): a JAX or PyTorch machine may
+    have none, and TensorBoard logging and tf.distribute need it."""
+    import importlib.util
+
+    return importlib.util.find_spec("tensorflow") is not None
 
 
 def gpu_names() -> list[str]:

@@ -305,12 +305,18 @@ class Trainer:
                 monitor=watch, mode=mode, patience=config.early_stopping
             )
         callbacks += list(states.values())
-        callbacks.append(
-            keras.callbacks.TensorBoard(
-                log_dir=str(self.folder.tensorboard_dir),
-                write_graph=backend.name() == "tensorflow",
+        if backend.has_tensorflow():
+            # Keras' TensorBoard callback writes through tensorflow.summary whatever the
+            # backend: on a JAX-only machine the run would fail at its first epoch's end.
+            callbacks.append(
+                keras.callbacks.TensorBoard(
+                    log_dir=str(self.folder.tensorboard_dir),
+                    write_graph=backend.name() == "tensorflow",
+                )
             )
-        )
+        else:
+            listener.log("No TensorBoard logs: TensorFlow is not installed (metrics.csv "
+                         "has every epoch).", "warning")
         callbacks += self.extra_callbacks
         # Before the recorder: the epoch's model is saved with re-estimated statistics.
         self._batch_norm = PreciseBatchNorm(
