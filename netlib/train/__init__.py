@@ -7,7 +7,7 @@ app's Train page and of `python main.py train`).
     >>> outcome.run_dir                     # runs/20250101-120000-lenet5
     >>> Trainer.resume(outcome.run_dir).fit()
 
-Modules: config (TrainConfig, per-family defaults), events (what fit reports), runfolder
+Modules: config (TrainConfig, the family's default recipe), events (what fit reports), runfolder
 (the files a run writes), model (the training and inference models, optimizer, schedule),
 dataset (netlib.data to batches), callbacks, checkpoint (resume state), atomic (atomic
 writes), trainer (Trainer).
@@ -16,7 +16,7 @@ Importing this package is cheap; Keras is imported when `Trainer` or the model h
 first used.
 """
 
-from netlib.train.config import FAMILY_DEFAULTS, TrainConfig, defaults_for
+from netlib.train.config import TrainConfig, defaults_for
 from netlib.train.events import (
     BatchEnd,
     EpochEnd,
@@ -31,7 +31,6 @@ from netlib.train.events import (
 from netlib.train.runfolder import METRIC_COLUMNS, RunFolder
 
 __all__ = [
-    "FAMILY_DEFAULTS",
     "METRIC_COLUMNS",
     "BatchEnd",
     "EpochEnd",
