@@ -65,6 +65,16 @@ def same_padding(x, kernel_size, strides):
     return tuple(padding)
 
 
+def pad_for_stride(x, kernel_size, strides, name):
+    """`x` and the `padding` for a convolution of `kernel_size` moved by `strides`, padded
+    like TensorFlow's "SAME": "same" at stride 1; at a larger stride the padding is a
+    layer of its own (`name`) and the convolution "valid", as in keras.applications'
+    MobileNets and EfficientNets (conv_pad_2, block_1_pad, block2a_dwconv_pad)."""
+    if strides == 1:
+        return x, "same"
+    return layers.ZeroPadding2D(same_padding(x, kernel_size, strides), name=name)(x), "valid"
+
+
 def make_divisible(value, divisor=8):
     """`value` rounded to the nearest multiple of `divisor` (at least `divisor`), but never
     more than 10% below `value`: the reference MobileNetV2's channel rounding."""
@@ -186,3 +196,24 @@ def paper_is_default(paper: Recipe) -> tuple[Recipe, Recipe]:
     """The recipes of a family whose default is its paper's setting (scaled to small
     batches): "default" and "paper", the same values and source."""
     return dataclasses.replace(paper, name="default"), paper
+
+
+def step_schedule(learning_rate, weight_decay, epochs) -> dict:
+    """SGD with momentum 0.9 in batches of 64, the rate divided by 10 at 50% and 75% of the
+    run: the ResNet paper's schedule, which GoogLeNet's short runs borrow."""
+    return dict(
+        optimizer="sgd", momentum=0.9, learning_rate=learning_rate, batch_size=64,
+        epochs=epochs, weight_decay=weight_decay, schedule="step", lr_decay_factor=0.1,
+        lr_milestones=(0.5, 0.75),
+    )
+
+
+def alexnet_procedure(learning_rate, weight_decay, source) -> tuple[Recipe, Recipe]:
+    """AlexNet's training, which NiN and VGG kept, as "default" and "paper": SGD with
+    momentum 0.9, the rate divided by 10 when validation stops improving (here: for 5
+    epochs), over 60 epochs of batches of 64; the rate and weight decay are the paper's."""
+    values = dict(
+        optimizer="sgd", momentum=0.9, learning_rate=learning_rate, batch_size=64, epochs=60,
+        weight_decay=weight_decay, schedule="plateau", lr_decay_factor=0.1, plateau_patience=5,
+    )
+    return paper_is_default(Recipe("paper", values, source))

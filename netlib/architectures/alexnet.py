@@ -13,27 +13,22 @@ from keras import layers
 
 from netlib.architectures._common import (
     STAGE_NAMES,
-    paper_is_default,
+    alexnet_procedure,
     pooled_features,
     predictions,
 )
 from netlib.layers import LocalResponseNormalization
-from netlib.registry import Option, Recipe, Reference, register_family, register_model
+from netlib.registry import Option, Reference, register_family, register_model
 
-_PAPER_RECIPE = Recipe(
-    "paper",
-    dict(
-        optimizer="sgd", momentum=0.9, learning_rate=0.005, batch_size=64, epochs=60,
-        weight_decay=5e-4, schedule="plateau", lr_decay_factor=0.1, plateau_patience=5,
-    ),
-    "Krizhevsky et al., 2012, section 5: SGD, momentum 0.9, weight decay 5e-4, batch "
-    "128, learning rate 0.01 divided by 10 when the validation error stopped improving "
-    "(here: batch 64, rate scaled to 0.005).",
-)
 register_family(
     "AlexNet",
     blocks=(STAGE_NAMES,),  # conv1_conv -> conv1, fc6_dense -> fc6
-    recipes=paper_is_default(_PAPER_RECIPE),
+    recipes=alexnet_procedure(
+        0.005, 5e-4,
+        "Krizhevsky et al., 2012, section 5: SGD, momentum 0.9, weight decay 5e-4, batch "
+        "128, learning rate 0.01 divided by 10 when the validation error stopped improving "
+        "(here: batch 64, rate scaled to 0.005).",
+    ),
 )
 
 

@@ -25,7 +25,7 @@ from netlib.architectures._common import (
     EFFICIENTNET_BN,
     global_pool_head,
     make_divisible,
-    same_padding,
+    pad_for_stride,
     variant,
 )
 from netlib.registry import BlockPattern, Option, Recipe, Reference, register_family, register_model
@@ -113,11 +113,7 @@ def mbconv_block(
                           name=f"{name}expand_conv")(x)
         x = EFFICIENTNET_BN.layer(f"{name}expand_bn")(x)
         x = layers.Activation("swish", name=f"{name}expand_activation")(x)
-    padding = "same"
-    if strides > 1:
-        x = layers.ZeroPadding2D(same_padding(x, kernel_size, strides),
-                                 name=f"{name}dwconv_pad")(x)
-        padding = "valid"
+    x, padding = pad_for_stride(x, kernel_size, strides, name=f"{name}dwconv_pad")
     x = layers.DepthwiseConv2D(kernel_size, strides=strides, padding=padding, use_bias=False,
                                depthwise_initializer=_CONV_INIT, name=f"{name}dwconv")(x)
     x = EFFICIENTNET_BN.layer(f"{name}bn")(x)
@@ -155,8 +151,8 @@ def _efficientnet(
     """The network `name` of `_SCALING`: B0 of Table 1, widened and deepened."""
     width, depth, _, _ = _SCALING[name]
     inputs = keras.Input(shape=input_shape, name="input")
-    x = layers.ZeroPadding2D(same_padding(inputs, 3, 2), name="stem_conv_pad")(inputs)
-    x = layers.Conv2D(make_divisible(_STEM_FILTERS * width), 3, strides=2, padding="valid",
+    x, padding = pad_for_stride(inputs, 3, 2, name="stem_conv_pad")
+    x = layers.Conv2D(make_divisible(_STEM_FILTERS * width), 3, strides=2, padding=padding,
                       use_bias=False, kernel_initializer=_CONV_INIT, name="stem_conv")(x)
     x = EFFICIENTNET_BN.layer("stem_bn")(x)
     x = layers.Activation("swish", name="stem_activation")(x)

@@ -20,6 +20,7 @@ from netlib.architectures._common import (
     STAGE_NAMES,
     caffe_pool,
     global_pool_head,
+    step_schedule,
 )
 from netlib.layers import LocalResponseNormalization
 from netlib.registry import BlockPattern, Option, Recipe, Reference, register_family, register_model
@@ -36,11 +37,7 @@ register_family(
     recipes=(
         Recipe(
             "default",
-            dict(
-                optimizer="sgd", momentum=0.9, learning_rate=0.01, batch_size=64, epochs=60,
-                weight_decay=2e-4, schedule="step", lr_decay_factor=0.1,
-                lr_milestones=(0.5, 0.75),
-            ),
+            step_schedule(0.01, 2e-4, epochs=60),
             "Szegedy et al., 2014, section 6: asynchronous SGD with momentum 0.9 and a rate "
             "cut by 4% every 8 epochs over a long run; over a short run, a step schedule (/10 "
             "at 50% and 75%) with weight decay 2e-4 (the Caffe reference model's).",

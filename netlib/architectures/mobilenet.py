@@ -27,7 +27,7 @@ from netlib.architectures._common import (
     STAGE_NAMES,
     global_pool_head,
     make_divisible,
-    same_padding,
+    pad_for_stride,
 )
 from netlib.registry import BlockPattern, Option, Recipe, Reference, register_family, register_model
 
@@ -134,10 +134,7 @@ def _v1_width_reference(alpha, params, macs):
 def depthwise_separable_block(x, filters, *, strides=1, depth_multiplier=1, block_id):
     """3x3 depthwise (stride `strides`) then 1x1 pointwise to `filters`, each with batch
     norm and ReLU6 (Figure 3 right); named `conv_dw_{id}*`, `conv_pw_{id}*`."""
-    padding = "same"
-    if strides > 1:
-        x = layers.ZeroPadding2D(same_padding(x, 3, strides), name=f"conv_pad_{block_id}")(x)
-        padding = "valid"
+    x, padding = pad_for_stride(x, 3, strides, name=f"conv_pad_{block_id}")
     x = layers.DepthwiseConv2D(
         3,
         strides=strides,
@@ -234,10 +231,7 @@ def inverted_residual_block(x, filters, *, expansion, strides, block_id):
                           name=f"{prefix}expand")(x)
         x = MOBILENET_BN.layer(f"{prefix}expand_BN")(x)
         x = layers.ReLU(6.0, name=f"{prefix}expand_relu")(x)
-    padding = "same"
-    if strides > 1:
-        x = layers.ZeroPadding2D(same_padding(x, 3, strides), name=f"{prefix}pad")(x)
-        padding = "valid"
+    x, padding = pad_for_stride(x, 3, strides, name=f"{prefix}pad")
     x = layers.DepthwiseConv2D(3, strides=strides, padding=padding, use_bias=False,
                                name=f"{prefix}depthwise")(x)
     x = MOBILENET_BN.layer(f"{prefix}depthwise_BN")(x)

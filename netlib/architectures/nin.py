@@ -13,8 +13,8 @@ from typing import NamedTuple
 import keras
 from keras import layers
 
-from netlib.architectures._common import caffe_pool, paper_is_default, pooled_features
-from netlib.registry import BlockPattern, Recipe, Reference, register_family, register_model
+from netlib.architectures._common import alexnet_procedure, caffe_pool, pooled_features
+from netlib.registry import BlockPattern, Reference, register_family, register_model
 
 _METADATA = dict(
     family="NiN",
@@ -27,20 +27,12 @@ _METADATA = dict(
 register_family(
     "NiN",
     blocks=(BlockPattern(r"(mlpconv\d+)(?=_|$)", r"\1", "NiN: mlpconv2_cccp1 -> mlpconv2"),),
-    recipes=paper_is_default(
-        Recipe(
-            "paper",
-            dict(
-                optimizer="sgd", momentum=0.9, learning_rate=0.005, batch_size=64, epochs=60,
-                weight_decay=1e-4, schedule="plateau", lr_decay_factor=0.1,
-                plateau_patience=5,
-            ),
-            "Lin et al., 2013, section 4.1: the AlexNet procedure (SGD with momentum, rate "
-            "divided by 10 when accuracy stops improving); batch 64, rate 0.005.",
-        )
+    recipes=alexnet_procedure(
+        0.005, 1e-4,
+        "Lin et al., 2013, section 4.1: the AlexNet procedure (SGD with momentum, rate "
+        "divided by 10 when accuracy stops improving); batch 64, rate 0.005.",
     ),
 )
-
 
 class _MLPConv(NamedTuple):
     """One mlpconv block: a kxk convolution and two 1x1 ones ("cccp", cascaded cross-channel

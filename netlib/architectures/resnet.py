@@ -31,6 +31,7 @@ from netlib.architectures._common import (
     STAGE_NAMES,
     global_pool_head,
     paper_is_default,
+    step_schedule,
     variant,
 )
 from netlib.layers import ZeroPadShortcut
@@ -47,11 +48,7 @@ register_family(
     recipes=paper_is_default(
         Recipe(
             "paper",
-            dict(
-                optimizer="sgd", momentum=0.9, learning_rate=0.05, batch_size=64, epochs=40,
-                weight_decay=1e-4, schedule="step", lr_decay_factor=0.1,
-                lr_milestones=(0.5, 0.75), augment=None,
-            ),
+            {**step_schedule(0.05, 1e-4, epochs=40), "augment": None},
             "He et al., 2015, section 4.2 (CIFAR-10): SGD, momentum 0.9, weight decay 1e-4, "
             "batch 128, rate 0.1 divided by 10 at 50% and 75% of training (here: batch 64, "
             "rate 0.05). Not tuned here: on a few hundred images these settings learned "
@@ -65,11 +62,7 @@ register_family(
 _PLAIN_RECIPES = paper_is_default(
     Recipe(
         "paper",
-        dict(
-            optimizer="sgd", momentum=0.9, learning_rate=0.05, batch_size=64, epochs=40,
-            weight_decay=1e-4, schedule="step", lr_decay_factor=0.1,
-            lr_milestones=(0.5, 0.75),
-        ),
+        step_schedule(0.05, 1e-4, epochs=40),
         "The plain baselines of He et al., 2015 trained exactly as their ResNets.",
     )
 )
@@ -218,6 +211,15 @@ def stack(x, block, filters, blocks, *, strides, shortcut_mode, use_bias, name):
     return x
 
 
+def stages(x, block, filters, blocks_per_stage, *, shortcut_mode, use_bias):
+    """conv2_x, conv3_x, ...: one `stack` per stage, each down-sampling by 2 but the
+    first, which follows the stem (its max pooling, on ImageNet) at stride 1."""
+    for stage, (width, blocks) in enumerate(zip(filters, blocks_per_stage)):
+        x = stack(x, block, width, blocks, strides=1 if stage == 0 else 2,
+                  shortcut_mode=shortcut_mode, use_bias=use_bias, name=f"conv{stage + 2}")
+    return x
+
+
 # --------------------------------------------------------------------- generic nets
 
 
@@ -234,17 +236,8 @@ def _imagenet_resnet(
     # Zero padding is neutral for the max: the input is a ReLU output, never negative.
     x = layers.ZeroPadding2D(1, name="pool1_pad")(x)
     x = layers.MaxPooling2D(3, strides=2, name="pool1_pool")(x)
-    for stage, (filters, blocks) in enumerate(zip(_IMAGENET_FILTERS, blocks_per_stage)):
-        x = stack(
-            x,
-            _BLOCKS[block_type],
-            filters,
-            blocks,
-            strides=1 if stage == 0 else 2,  # conv2_x follows the max pooling at stride 1
-            shortcut_mode=shortcut,
-            use_bias=use_bias,
-            name=f"conv{stage + 2}",
-        )
+    x = stages(x, _BLOCKS[block_type], _IMAGENET_FILTERS, blocks_per_stage,
+               shortcut_mode=shortcut, use_bias=use_bias)
     outputs = global_pool_head(x, include_top=include_top, pooling=pooling, classes=classes,
                                classifier_activation=classifier_activation)
     return keras.Model(inputs, outputs, name=name)
@@ -259,17 +252,8 @@ def _cifar_resnet(
     inputs = keras.Input(shape=input_shape, name="input")
     # The stem is a 3x3 convolution with stride 1, so "same" is symmetric padding here.
     x = conv_bn(inputs, _CIFAR_FILTERS[0], 3, use_bias=use_bias, name="conv1")
-    for stage, filters in enumerate(_CIFAR_FILTERS):
-        x = stack(
-            x,
-            basic_block,
-            filters,
-            n,
-            strides=1 if stage == 0 else 2,
-            shortcut_mode=shortcut,
-            use_bias=use_bias,
-            name=f"conv{stage + 2}",
-        )
+    x = stages(x, basic_block, _CIFAR_FILTERS, (n,) * len(_CIFAR_FILTERS),
+               shortcut_mode=shortcut, use_bias=use_bias)
     outputs = global_pool_head(x, include_top=include_top, pooling=pooling, classes=classes,
                                classifier_activation=classifier_activation)
     return keras.Model(inputs, outputs, name=name)

@@ -14,28 +14,21 @@ from keras import layers
 
 from netlib.architectures._common import (
     OPTIONAL_BN,
-    paper_is_default,
+    alexnet_procedure,
     pooled_features,
     predictions,
     variant,
 )
-from netlib.registry import BlockPattern, Option, Recipe, Reference, register_family, register_model
+from netlib.registry import BlockPattern, Option, Reference, register_family, register_model
 
 register_family(
     "VGG",
     blocks=(BlockPattern(r"(block\d+)(?=_|$)", r"\1", "VGG: block3_conv1 -> block3"),),
-    recipes=paper_is_default(
-        Recipe(
-            "paper",
-            dict(
-                optimizer="sgd", momentum=0.9, learning_rate=0.0025, batch_size=64, epochs=60,
-                weight_decay=5e-4, schedule="plateau", lr_decay_factor=0.1,
-                plateau_patience=5,
-            ),
-            "Simonyan & Zisserman, 2014, section 3.1: SGD, momentum 0.9, weight decay 5e-4, "
-            "batch 256, rate 0.01 divided by 10 when validation accuracy stopped improving "
-            "(here: batch 64, rate scaled to 0.0025).",
-        )
+    recipes=alexnet_procedure(
+        0.0025, 5e-4,
+        "Simonyan & Zisserman, 2014, section 3.1: SGD, momentum 0.9, weight decay 5e-4, "
+        "batch 256, rate 0.01 divided by 10 when validation accuracy stopped improving "
+        "(here: batch 64, rate scaled to 0.0025).",
     ),
 )
 
