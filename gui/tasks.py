@@ -116,69 +116,34 @@ def summarize_model(config: ModelConfig, context) -> ModelSummary:
 # -- The published figure for a configuration ------------------------------------------
 
 
-@dataclasses.dataclass(frozen=True)
-class ReferenceCheck:
-    """A configuration's parameter count (and MACs) against its published figures."""
-
-    counted: int
-    trainable_only: bool
-    reference: Any  # netlib.registry.Reference, or None when none applies
-    macs: int = 0
-
-    @property
-    def matches(self) -> bool | None:
-        """Parameters equal and, where the source gives MACs, MACs within its tolerance."""
-        if self.reference is None:
-            return None
-        return self.counted == self.reference.params and self.macs_match is not False
-
-    @property
-    def macs_match(self) -> bool | None:
-        if self.reference is None or not self.reference.macs:
-            return None
-        published = self.reference.macs
-        return abs(self.macs - published) <= self.reference.macs_tolerance * published
-
-    def describe(self) -> str:
-        """"25,557,032 trainable parameters - torchvision resnet50: 25,557,032, matches." and,
-        where the source gives MACs, a second sentence on them."""
-        kind = "trainable parameters" if self.trainable_only else "parameters"
-        counted = f"{self.counted:,} {kind}"
-        if self.reference is None:
-            return f"{counted} - no published figure for this configuration."
-        published = f"{self.reference.source}: {self.reference.params:,}"
-        difference = self.counted - self.reference.params
-        verdict = "matches" if difference == 0 else f"differs by {difference:+,}"
-        text = f"{counted} - {published}, {verdict}."
-        if self.macs_match is not None:
-            source = self.reference.macs_source or self.reference.source
-            relative = (self.macs - self.reference.macs) / self.reference.macs
-            offset = f"{relative:+.1%}" if abs(relative) >= 0.0005 else "0.0%"
-            within = "within" if self.macs_match else "outside"
-            text += (
-                f" {self.macs:,} MACs - {source}: {self.reference.macs:,.0f}, "
-                f"{offset} ({within} its ±{self.reference.macs_tolerance:.0%})."
-            )
-        return text
+def check_reference(info, config: ModelConfig, totals):
+    """`config`'s counts against the registry's figure for exactly that configuration (a
+    netlib.registry.ReferenceCheck; an unset input size in a Reference is the paper's)."""
+    return info.check_reference(totals, config.option_dict, config.classes, config.input_size)
 
 
-def check_reference(info, config: ModelConfig, totals) -> ReferenceCheck:
-    """Compare with the registry's Reference whose options, classes and input size are
-    those of `config` (an unset input size in a Reference is the paper's own)."""
-    reference = info.reference_for(config.option_dict, config.classes, config.input_size)
-    if reference is not None:
-        return ReferenceCheck(
-            _count(totals, reference.trainable_only),
-            reference.trainable_only,
-            reference,
-            int(totals.macs),
+def describe_check(check) -> str:
+    """"25,557,032 trainable parameters - torchvision resnet50: 25,557,032, matches." and,
+    where the source gives MACs, a second sentence on them."""
+    from netlib.formatting import count
+
+    kind = "trainable parameters" if check.trainable_only else "parameters"
+    counted = f"{count(check.counted)} {kind}"
+    reference = check.reference
+    if reference is None:
+        return f"{counted} - no published figure for this configuration."
+    difference = check.counted - reference.params
+    verdict = "matches" if difference == 0 else f"differs by {difference:+,}"
+    text = f"{counted} - {reference.source}: {count(reference.params)}, {verdict}."
+    if check.macs_match is not None:
+        source = reference.macs_source or reference.source
+        offset = f"{check.macs_offset:+.1%}" if abs(check.macs_offset) >= 0.0005 else "0.0%"
+        within = "within" if check.macs_match else "outside"
+        text += (
+            f" {count(check.macs)} MACs - {source}: {count(reference.macs)}, "
+            f"{offset} ({within} its ±{reference.macs_tolerance:.0%})."
         )
-    trainable_only = bool(info.references) and all(r.trainable_only for r in info.references)
-    return ReferenceCheck(_count(totals, trainable_only), trainable_only, None, int(totals.macs))
-
-
-def _count(totals, trainable_only: bool) -> int:
-    return int(totals.trainable_params if trainable_only else totals.params)
+    return text
 
 
 # -- Datasets ---------------------------------------------------------------------------

@@ -1,12 +1,15 @@
 """The model registry: every network ConvLab knows, its paper, its options, and its builder.
 
-An architecture module registers a builder with :func:`register_model`; the rest of the
-system (CLI, GUI, training) goes through :func:`list_models`, :func:`model_info` and
-:func:`build`, which check every argument before Keras sees it, so that a wrong name,
-option or size is answered with a message that names what is valid.
+An architecture module declares its family with :func:`register_family` (how the layer
+table groups its layers into the paper's blocks, and its training recipes) and registers a
+builder per network with :func:`register_model`; the rest of the system (CLI, GUI,
+training) goes through :func:`list_models`, :func:`model_info` and :func:`build`, which
+check every argument before Keras sees it, so that a wrong name, option or size is
+answered with a message that names what is valid.
 
 This module imports no Keras: the registry's metadata is plain data. The architecture
-modules (which do import Keras) are imported the first time the registry is asked anything.
+modules (which do import Keras) are found in netlib.architectures and imported the first
+time the registry is asked anything.
 """
 
 from __future__ import annotations
@@ -15,15 +18,23 @@ import dataclasses
 import difflib
 import fnmatch
 import importlib
+import pkgutil
 import re
+import types
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 __all__ = [
+    "BlockPattern",
+    "Family",
     "Option",
+    "Recipe",
     "Reference",
+    "ReferenceCheck",
     "ModelInfo",
+    "register_family",
     "register_model",
+    "family_info",
     "list_models",
     "list_families",
     "model_info",
@@ -32,17 +43,8 @@ __all__ = [
     "parse_assignments",
 ]
 
-# Families in the order the papers appeared; each is one module of netlib.architectures.
-_FAMILY_MODULES = (
-    "lenet",
-    "alexnet",
-    "nin",
-    "vgg",
-    "googlenet",
-    "resnet",
-    "mobilenet",
-    "efficientnet",
-)
+# The package whose modules (those not starting with "_") each register one or more families.
+_ARCHITECTURES = "netlib.architectures"
 
 _POOLING_CHOICES = (None, "avg", "max")
 _TRUE_WORDS = {"1", "true", "yes", "on"}
@@ -127,6 +129,87 @@ class Reference:
 
 
 @dataclasses.dataclass(frozen=True)
+class ReferenceCheck:
+    """A built configuration's counts against the published figure for exactly that
+    configuration (`reference`; None when the registry has none for it).
+
+    `counted` is what the figure counts: the trainable parameters where its source counts
+    only those, else all (with no figure: trainable only if every figure of the model is).
+    """
+
+    counted: int
+    trainable_only: bool
+    macs: int
+    reference: Reference | None
+
+    @property
+    def params_match(self) -> bool | None:
+        return None if self.reference is None else self.counted == self.reference.params
+
+    @property
+    def macs_offset(self) -> float | None:
+        """Our MACs relative to the published ones (+0.015: 1.5% more), where given."""
+        if self.reference is None or not self.reference.macs:
+            return None
+        return self.macs / self.reference.macs - 1
+
+    @property
+    def macs_match(self) -> bool | None:
+        """MACs within the figure's tolerance; None where the source gives no MACs."""
+        if self.macs_offset is None:
+            return None
+        published = self.reference.macs
+        return abs(self.macs - published) <= self.reference.macs_tolerance * published
+
+    @property
+    def matches(self) -> bool | None:
+        """Parameters equal and, where the source gives MACs, MACs within its tolerance."""
+        if self.reference is None:
+            return None
+        return self.params_match and self.macs_match is not False
+
+
+@dataclasses.dataclass(frozen=True)
+class BlockPattern:
+    """How the layer table finds a paper's block in a layer's name.
+
+    `pattern` is a regular expression matched at the start of the layer's own name;
+    `block` is the block's name, with the match's groups (`r"\\1"`); `example` shows one.
+    `general` marks a pattern that also matches the start of other families' block names
+    (`conv1_` and `conv2_block1`): among every family's patterns it comes after the others.
+    """
+
+    pattern: str
+    block: str
+    example: str
+    general: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class Recipe:
+    """A named set of TrainConfig values, and where they come from (a paper's section,
+    or "Measured here: ..." for values checked on this project's data)."""
+
+    name: str
+    values: Mapping[str, Any]
+    source: str
+
+    def __post_init__(self):
+        # Read-only: a family's recipe is shared by every config made from it.
+        object.__setattr__(self, "values", types.MappingProxyType(dict(self.values)))
+
+
+@dataclasses.dataclass(frozen=True)
+class Family:
+    """What belongs to a family of networks rather than to one of them: the block patterns
+    of its layer names, and its training recipes by name, the first one the default."""
+
+    name: str
+    blocks: tuple[BlockPattern, ...] = ()
+    recipes: Mapping[str, Recipe] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass(frozen=True)
 class ModelInfo:
     """Everything the registry knows about one model, without building it."""
 
@@ -142,6 +225,8 @@ class ModelInfo:
     options: tuple[Option, ...]
     references: tuple[Reference, ...]
     builder: Callable[..., Any] = dataclasses.field(repr=False, compare=False)
+    # The model's own recipes, where its family's do not apply (the plain nets).
+    own_recipes: tuple[Recipe, ...] = ()
 
     @property
     def reference(self) -> Reference | None:
@@ -196,9 +281,69 @@ class ModelInfo:
             return int(self.min_input_size(self.resolve_options(options or {})))
         return int(self.min_input_size)
 
+    def check_reference(
+        self, totals, options: Mapping[str, Any], classes: int, input_size: int | None = None
+    ) -> ReferenceCheck:
+        """`totals` (anything with `params`, `trainable_params` and `macs`, such as a layer
+        table's Totals) against the published figure for exactly this configuration."""
+        reference = self.reference_for(options, classes, input_size)
+        if reference is not None:
+            trainable_only = reference.trainable_only
+        else:
+            trainable_only = bool(self.references) and all(
+                r.trainable_only for r in self.references
+            )
+        counted = totals.trainable_params if trainable_only else totals.params
+        return ReferenceCheck(int(counted), trainable_only, int(totals.macs), reference)
+
+    @property
+    def recipes(self) -> dict[str, Recipe]:
+        """The training recipes by name: the family's, with the model's own in their place."""
+        recipes = dict(family_info(self.family).recipes)
+        recipes.update((r.name, r) for r in self.own_recipes)
+        return recipes
+
+    def recipe(self, name: str = "default") -> Recipe:
+        """The training recipe `name`; ValueError naming the recipes there are."""
+        recipes = self.recipes
+        if name not in recipes:
+            raise ValueError(
+                f"{self.name!r} has no training recipe {name!r}; its recipes are: "
+                f"{_names_or_none(recipes)}."
+            )
+        return recipes[name]
+
 
 _REGISTRY: dict[str, ModelInfo] = {}
+_FAMILIES: dict[str, Family] = {}
 _loaded = False
+
+
+def register_family(
+    name: str, *, blocks: tuple[BlockPattern, ...] = (), recipes: tuple[Recipe, ...] = ()
+) -> Family:
+    """Declare family `name` (the `family` of its models): the block patterns of its layer
+    names, tried in order, and its training recipes, the first one the default. Declaring
+    a family twice, or two recipes of one name, raises."""
+    if name in _FAMILIES:
+        raise ValueError(f"Family {name!r} is already registered.")
+    by_name = {r.name: r for r in recipes}
+    if len(by_name) != len(recipes):
+        raise ValueError(f"Family {name!r} names two recipes alike: {[r.name for r in recipes]}.")
+    if recipes and recipes[0].name != "default":
+        raise ValueError(
+            f"The first recipe of family {name!r} is its default and is named 'default'; "
+            f"received {recipes[0].name!r}."
+        )
+    family = Family(name, tuple(blocks), by_name)
+    _FAMILIES[name] = family
+    return family
+
+
+def family_info(name: str) -> Family:
+    """The family `name` as declared; a family no module declared has no patterns or recipes."""
+    _load_architectures()
+    return _FAMILIES.get(name) or Family(name)
 
 
 def register_model(
@@ -214,12 +359,14 @@ def register_model(
     min_input_size: int | Callable[[Mapping[str, Any]], int],
     options: tuple[Option, ...] = (),
     references: tuple[Reference, ...] = (),
+    recipes: tuple[Recipe, ...] = (),
 ) -> Callable:
     """Decorator: register `builder(*, input_shape, classes, include_top, pooling,
     classifier_activation, **options) -> keras.Model` under `name`.
 
-    The builder receives validated arguments (see :func:`build`). Registering a name twice
-    raises, so that two modules cannot silently shadow each other.
+    The builder receives validated arguments (see :func:`build`). `recipes` are the
+    model's own training recipes, in place of its family's of the same name. Registering
+    a name twice raises, so that two modules cannot silently shadow each other.
     """
 
     def decorator(builder: Callable) -> Callable:
@@ -240,6 +387,7 @@ def register_model(
             options=tuple(options),
             references=tuple(references),
             builder=builder,
+            own_recipes=tuple(recipes),
         )
         return builder
 
@@ -247,11 +395,15 @@ def register_model(
 
 
 def _load_architectures() -> None:
+    """Import every module of netlib.architectures (each registers its family) once; a
+    module whose name starts with "_" holds shared pieces and is left to its users."""
     global _loaded
     if not _loaded:
         _loaded = True
-        for module in _FAMILY_MODULES:
-            importlib.import_module(f"netlib.architectures.{module}")
+        package = importlib.import_module(_ARCHITECTURES)
+        for module in pkgutil.iter_modules(package.__path__):
+            if not module.name.startswith("_"):
+                importlib.import_module(f"{_ARCHITECTURES}.{module.name}")
 
 
 def _natural_key(name: str) -> list:

@@ -5,6 +5,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+import pytest
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
@@ -25,3 +27,14 @@ def pytest_configure(config):
         "filterwarnings",
         "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning",
     )
+
+
+@pytest.fixture
+def free_models():
+    """Free the Keras models and graphs a test built (clear_session also collects the
+    garbage): a module of model tests uses it with
+    `pytestmark = pytest.mark.usefixtures("free_models")`."""
+    yield
+    import keras  # here, not at the top: GUI tests must not pay for Keras
+
+    keras.backend.clear_session()

@@ -1,13 +1,12 @@
 """The classic architectures against their papers: LeNet-5, AlexNet, NiN, VGG, GoogLeNet.
 
-tests/test_models.py already builds every registered model at its paper size and checks its
-parameter counts; here: the LRN formula, landmark shapes and per-layer counts from the
-papers, hand arithmetic for the references, the true minimum sizes, save/load, one short
-training run per family that must lower the loss, and AlexNet's grouped convolutions on
-the TensorFlow and JAX backends. Inputs are small so that the file stays fast on a CPU.
+tests/test_models.py checks every registered model (its parameter counts at the paper's
+size, the true minimum size, save/load, a few training steps that must lower the loss);
+here: the LRN formula, landmark shapes and per-layer counts from the papers, hand
+arithmetic for the references, and AlexNet's grouped convolutions on the TensorFlow and
+JAX backends. Inputs are small so that the file stays fast on a CPU.
 """
 
-import gc
 import os
 import subprocess
 import sys
@@ -20,17 +19,14 @@ import pytest
 import tensorflow as tf
 
 import netlib
+from model_checks import inference_loss, learnable_batch
 from netlib.architectures.lenet import C3_TABLE
 from netlib.layers import ConnectionTableConv2D, LocalResponseNormalization
 
 REPO = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(autouse=True)
-def _free_models():
-    yield
-    keras.backend.clear_session()
-    gc.collect()
+pytestmark = pytest.mark.usefixtures("free_models")
 
 
 def _shape(model, layer_name):
@@ -39,23 +35,6 @@ def _shape(model, layer_name):
 
 def _params(model, layer_name):
     return model.get_layer(layer_name).count_params()
-
-
-def _batch_with_class_in_brightness(model, classes, size=8):
-    """A tiny batch a network can learn from in a few steps: label + uniform noise."""
-    y = np.arange(size) % classes
-    noise = np.random.default_rng(7).uniform(0, 1, size=(size, *model.inputs[0].shape[1:]))
-    return (noise + y[:, None, None, None]).astype("float32"), y
-
-
-def _weighted_loss(model, x, y, weights):
-    """The compiled loss in inference mode (no dropout), as model.evaluate would give it."""
-    outputs = model(x, training=False)
-    outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
-    return sum(
-        w * float(keras.ops.mean(keras.losses.sparse_categorical_crossentropy(y, out)))
-        for w, out in zip(weights, outputs)
-    )
 
 
 # ---------------------------------------------------------------- local response normalisation
@@ -200,13 +179,13 @@ def test_alexnet_with_groups_runs_and_trains_on_the_tensorflow_cpu():
     assert keras.backend.backend() == "tensorflow"
     keras.utils.set_random_seed(3)
     model = netlib.build("alexnet", input_shape=67, classes=4, groups=2)
-    x, y = _batch_with_class_in_brightness(model, classes=4)
+    x, y = learnable_batch(model, classes=4)
     eager = keras.ops.convert_to_numpy(model(x, training=False))
     np.testing.assert_allclose(model.predict(x, verbose=0), eager, rtol=1e-4, atol=1e-6)
     model.compile(optimizer=keras.optimizers.Adam(1e-4), loss="sparse_categorical_crossentropy")
-    before = _weighted_loss(model, x, y, [1.0])
+    before = inference_loss(model, x, y, [1.0])
     model.fit(np.tile(x, (3, 1, 1, 1)), np.tile(y, 3), batch_size=len(x), shuffle=False, verbose=0)
-    assert _weighted_loss(model, x, y, [1.0]) < before
+    assert inference_loss(model, x, y, [1.0]) < before
 
 
 def test_alexnet_with_groups_runs_and_trains_on_jax():
@@ -390,63 +369,6 @@ def test_googlenet_minimum_size_depends_on_the_aux_heads():
         netlib.build("googlenet", input_shape=46, aux_heads=True)
 
 
-# ------------------------------------------------------------------ shared: sizes, save, train
-
-_MINIMA = [
-    ("lenet5", {}),
-    ("alexnet", {}),
-    ("nin", {}),
-    ("nin_cifar", {}),
-    ("vgg11", {}),
-    ("googlenet", {}),
-    ("googlenet", {"aux_heads": True}),
-]
-
-
-@pytest.mark.parametrize("name, options", _MINIMA)
-def test_minimum_size_is_the_true_minimum(name, options):
-    """The registry refuses min-1 before Keras sees it; the raw builder must fail there too."""
-    info = netlib.model_info(name)
-    smallest = info.minimum_size(options)
-    resolved = info.resolve_options(options)
-    channels = info.input_shape[-1]
-
-    def raw_build(size):
-        return info.builder(
-            input_shape=(size, size, channels), classes=5, include_top=True, pooling=None,
-            classifier_activation="softmax", **resolved,
-        )  # fmt: skip
-
-    model = raw_build(smallest)
-    assert all(d > 0 for layer in model.layers for d in layer.output.shape[1:] if d is not None)
-    keras.backend.clear_session()
-    with pytest.raises(ValueError, match="zero or negative"):
-        raw_build(smallest - 1)
-
-
-_ROUND_TRIPS = [
-    ("lenet5", dict(classes=10, c3_connections="paper")),
-    ("alexnet", dict(input_shape=67, include_top=False, pooling="avg")),
-    ("nin_cifar", dict(classes=10)),
-    ("vgg11", dict(input_shape=32, include_top=False, pooling="max", batch_norm=True)),
-    ("googlenet", dict(input_shape=47, classes=5, aux_heads=True, batch_norm=True)),
-]
-
-
-@pytest.mark.parametrize("name, kwargs", _ROUND_TRIPS, ids=[n for n, _ in _ROUND_TRIPS])
-def test_save_and_load_round_trip(name, kwargs, tmp_path):
-    model = netlib.build(name, **kwargs)
-    shape = (2, *model.inputs[0].shape[1:])
-    x = np.random.default_rng(6).uniform(0, 1, size=shape).astype("float32")
-    before = keras.tree.map_structure(keras.ops.convert_to_numpy, model(x, training=False))
-    path = tmp_path / f"{name}.keras"
-    model.save(path)
-    loaded = keras.saving.load_model(path, safe_mode=True)
-    after = keras.tree.map_structure(keras.ops.convert_to_numpy, loaded(x, training=False))
-    keras.tree.map_structure(np.testing.assert_array_equal, after, before)
-    assert [l.name for l in loaded.layers] == [l.name for l in model.layers]
-
-
 def test_googlenet_batch_norm_sits_between_each_convolution_and_its_relu():
     model = netlib.build("googlenet", input_shape=31, include_top=False, batch_norm=True)
     conv = model.get_layer("inception_3a_5x5")
@@ -463,37 +385,3 @@ def test_bad_options_name_the_valid_values():
         netlib.build("lenet5", c3_connections="sparse")
     with pytest.raises(ValueError, match=r"options are: batch_norm, naive, aux_heads"):
         netlib.build("googlenet", aux=True)
-
-
-_TRAINING = [
-    ("lenet5", dict(classes=4), 1e-3),
-    ("googlenet", dict(input_shape=47, classes=4, aux_heads=True), 1e-3),
-]
-
-
-@pytest.mark.parametrize("name, kwargs, learning_rate", _TRAINING, ids=[n for n, *_ in _TRAINING])
-def test_a_few_steps_lower_the_loss_on_the_batch(name, kwargs, learning_rate):
-    keras.utils.set_random_seed(7)
-    model = netlib.build(name, **kwargs)
-    heads = len(model.outputs)
-    weights = [1.0, 0.3, 0.3][:heads]  # the auxiliary classifiers count 0.3 (section 5)
-    x, y = _batch_with_class_in_brightness(model, kwargs["classes"])
-    # Eager steps: tracing GoogLeNet's training graph costs far more than three steps.
-    model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate),
-        loss=["sparse_categorical_crossentropy"] * heads,
-        loss_weights=weights,
-        run_eagerly=True,
-    )
-    before = _weighted_loss(model, x, y, weights)
-    steps = 3
-    targets = np.tile(y, steps)
-    model.fit(
-        np.tile(x, (steps, 1, 1, 1)),
-        [targets] * heads if heads > 1 else targets,
-        batch_size=len(x),
-        shuffle=False,
-        verbose=0,
-    )
-    after = _weighted_loss(model, x, y, weights)
-    assert after < before, (before, after)

@@ -2,7 +2,6 @@
 entry point (`netlib.cli.main`), with what they print read back."""
 
 import dataclasses
-import gc
 import json
 
 import keras
@@ -13,11 +12,7 @@ from netlib.cli import main
 from netlib.cli.models import counts_file
 
 
-@pytest.fixture(autouse=True)
-def _free_models():
-    yield
-    keras.backend.clear_session()
-    gc.collect()
+pytestmark = pytest.mark.usefixtures("free_models")
 
 
 def _run(capsys, *argv):

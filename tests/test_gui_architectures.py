@@ -185,13 +185,15 @@ def test_side_by_side_comparison_of_option_sets(qtbot, page):
 
 
 def test_copy_and_export_the_table(qtbot, page, tmp_path):
+    from netlib.inspect import render
+
     summary = page.current.summary
     page.copy_table("markdown")
-    assert QApplication.clipboard().text() == summary.to_markdown()
+    assert QApplication.clipboard().text() == render.markdown_text(summary)
     page.copy_table("csv")
-    assert QApplication.clipboard().text() == summary.to_csv()
-    assert page.export_table(tmp_path / "lenet.csv").read_text() == summary.to_csv()
-    assert page.export_table(tmp_path / "lenet.md").read_text() == summary.to_markdown()
+    assert QApplication.clipboard().text() == render.csv_text(summary)
+    assert page.export_table(tmp_path / "lenet.csv").read_text() == render.csv_text(summary)
+    assert page.export_table(tmp_path / "lenet.md").read_text() == render.markdown_text(summary)
     with pytest.raises(ValueError, match=r"\.csv or \.md"):
         page.export_table(tmp_path / "lenet.txt")
     assert not (tmp_path / "lenet.txt").exists()

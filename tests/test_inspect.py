@@ -4,7 +4,6 @@ calculation, on real Keras models (ConvLab's, keras.applications', hand-made one
 import csv
 import dataclasses
 import functools
-import gc
 import io
 import json
 import os
@@ -17,17 +16,13 @@ import pytest
 from keras import layers
 
 import netlib
-from netlib.inspect import block_of
+from netlib.inspect import block_of, render
 from netlib.layers import LocalResponseNormalization, ZeroPadShortcut
 
 REPO = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(autouse=True)
-def _free_models():
-    yield
-    keras.backend.clear_session()
-    gc.collect()
+pytestmark = pytest.mark.usefixtures("free_models")
 
 
 # ------------------------------------------------------------------- output sizes
@@ -545,7 +540,7 @@ def test_json_and_dict_agree_and_use_snake_case(resnet_summary):
 
 
 def test_csv_has_every_row_and_field(resnet_summary):
-    table = list(csv.DictReader(io.StringIO(resnet_summary.to_csv())))
+    table = list(csv.DictReader(io.StringIO(render.csv_text(resnet_summary))))
     assert len(table) == len(resnet_summary.rows)
     conv = next(r for r in table if r["name"] == "conv1_conv")
     assert conv["output_shape"] == "112x112x64" and conv["macs"] == "118013952"
@@ -553,17 +548,17 @@ def test_csv_has_every_row_and_field(resnet_summary):
 
 
 def test_text_table_fits_100_columns_and_states_conventions(resnet_summary):
-    text = resnet_summary.to_table(width=100)
+    text = render.plain_text(resnet_summary, width=100)
     assert max(len(line) for line in text.splitlines()) <= 100
     assert "conv2_block1_2_conv" in text and "115,605,504" in text
     assert "FLOPs = 2 x MACs" in text and "25,636,712" in text
     assert "483 px, jump 32, at conv5_block3_out" in text
-    blocks = resnet_summary.to_table(blocks=True)
+    blocks = render.plain_text(resnet_summary, blocks=True)
     assert "conv4_block6" in blocks and "conv4_block6_1_conv" not in blocks
 
 
 def test_markdown_table(resnet_summary):
-    lines = resnet_summary.to_markdown().splitlines()
+    lines = render.markdown_text(resnet_summary).splitlines()
     table = [line for line in lines if line.startswith("|")]
     assert len(table) == len(resnet_summary.rows) + 2  # header and rule
     assert table[1].startswith("| --- | --- | ---:")
@@ -573,7 +568,7 @@ def test_markdown_table(resnet_summary):
 def test_notes_become_numbered_footnotes():
     model = _residual(8, main_stride=2, shortcut=layers.Conv2D(4, 1, strides=2, name="proj"),
                       name="even")
-    text = netlib.summarize(model).to_table()
+    text = render.plain_text(netlib.summarize(model))
     assert "add [1]" in text
     assert "[1] paths misaligned by 1 px" in text
 

@@ -1,9 +1,13 @@
-"""The registry's contract: natural order, filters, and errors that name what is valid."""
+"""The registry's contract: natural order, filters, errors that name what is valid, the
+families' declarations, and the check of a configuration against its published counts."""
+
+from types import SimpleNamespace
 
 import pytest
 
 import netlib
-from netlib.registry import Option, _natural_key
+from netlib.registry import Option, Recipe, _natural_key, family_info, register_family
+from netlib.train import defaults_for
 
 
 def test_natural_sort_puts_resnet18_before_resnet101():
@@ -81,3 +85,66 @@ def test_reference_for_matches_options_classes_and_size_exactly():
     assert info.reference_for({}, 10) is None
     assert info.reference_for({}, 1000, 160) is None
     assert netlib.model_info("lenet5").reference_for({}, 10).params == 61_706
+
+
+# ------------------------------------------------------------------------------ families
+
+
+def test_every_family_declares_block_patterns_and_a_default_recipe():
+    for family in netlib.list_families():
+        declared = family_info(family)
+        assert declared.blocks, family
+        assert list(declared.recipes)[0] == "default", family
+    assert netlib.list_families()[:3] == ["LeNet", "AlexNet", "NiN"]  # the papers' order
+
+
+def test_a_model_reads_its_familys_recipes_or_its_own():
+    resnet20 = netlib.model_info("resnet20")
+    assert resnet20.recipe() is family_info("ResNet").recipes["default"]
+    assert resnet20.recipe("paper").values == resnet20.recipe().values
+    plain20 = netlib.model_info("plain20")  # family ResNet, trained as its ResNet
+    assert plain20.family == "ResNet" and "plain baselines" in plain20.recipe().source
+    assert defaults_for("mobilenet_v2") is family_info("MobileNetV2").recipes["default"]
+    with pytest.raises(ValueError, match="recipes are: default, paper"):
+        resnet20.recipe("imagenet")
+    with pytest.raises(TypeError):
+        resnet20.recipe().values["epochs"] = 1  # shared by every config: read-only
+
+
+def test_a_family_is_declared_once_with_its_default_first():
+    with pytest.raises(ValueError, match="already registered"):
+        register_family("ResNet")
+    with pytest.raises(ValueError, match="named 'default'"):
+        register_family("Untrained", recipes=(Recipe("paper", {}, "nowhere"),))
+
+
+# ------------------------------------------------------------------ published counts
+
+
+def _totals(params, trainable_params, macs):
+    # What check_reference reads of a layer table's Totals.
+    return SimpleNamespace(params=params, trainable_params=trainable_params, macs=macs)
+
+
+def test_reference_check_counts_what_the_source_counts():
+    info = netlib.model_info("resnet50")
+    check = info.check_reference(_totals(25_610_152, 25_557_032, 3.86e9), {}, 1000)
+    assert check.trainable_only and check.counted == 25_557_032  # torchvision's count
+    assert check.params_match and check.macs_match and check.matches
+    assert check.macs_offset == pytest.approx(3.86 / 3.8 - 1)
+    with_bias = info.check_reference(_totals(25_636_712, 25_583_592, 4e9), {"use_bias": True},
+                                     1000)
+    assert not with_bias.trainable_only and with_bias.counted == 25_636_712  # Keras' count
+    assert with_bias.matches and with_bias.macs_match is None  # no MACs from that source
+
+
+def test_reference_check_says_what_differs():
+    info = netlib.model_info("resnet50")
+    slow = info.check_reference(_totals(25_610_152, 25_557_032, 3.8e9 * 1.04), {}, 1000)
+    assert slow.params_match and slow.macs_match is False and slow.matches is False
+    wrong = info.check_reference(_totals(25_610_153, 25_557_033, 3.8e9), {}, 1000)
+    assert wrong.params_match is False and wrong.matches is False
+    unknown = info.check_reference(_totals(100, 90, 1), {}, 7)
+    assert unknown.reference is None and unknown.matches is None
+    assert not unknown.trainable_only  # one of resnet50's figures counts every weight
+    assert netlib.model_info("resnet20").check_reference(_totals(9, 8, 1), {}, 7).counted == 8

@@ -28,7 +28,13 @@ from PySide6.QtWidgets import (
 
 from gui.pages.base import Page
 from gui.settings import read_int, read_json, read_str, write_json
-from gui.tasks import BackendInfo, ModelSummary, check_reference, summarize_model
+from gui.tasks import (
+    BackendInfo,
+    ModelSummary,
+    check_reference,
+    describe_check,
+    summarize_model,
+)
 from gui.widgets.comparison import ComparisonPanel
 from gui.widgets.layer_table import LayerTableView, TotalsPanel
 from gui.widgets.model_picker import ModelPicker
@@ -39,7 +45,7 @@ from netlib.runs import write_bytes_atomic
 DEFAULT_MODEL = "resnet50"
 # Typing in a spin box settles before a network is rebuilt.
 REBUILD_DELAY_MS = 250
-EXPORT_FORMATS = {".csv": "to_csv", ".md": "to_markdown"}
+EXPORT_FORMATS = {".csv": "csv", ".md": "markdown"}
 
 
 class ArchitecturesPage(Page):
@@ -316,10 +322,12 @@ class ArchitecturesPage(Page):
         """The layer table as "csv" or "markdown" text (netlib.inspect's exporters)."""
         if self.current is None:
             raise ValueError("There is no layer table yet: pick a network first.")
+        from netlib.inspect import render  # Keras is loaded once there is a table
+
         if kind == "csv":
-            return self.current.summary.to_csv()
+            return render.csv_text(self.current.summary)
         if kind == "markdown":
-            return self.current.summary.to_markdown()
+            return render.markdown_text(self.current.summary)
         raise ValueError(f"kind must be 'csv' or 'markdown'; received kind={kind!r}.")
 
     def copy_table(self, kind: str) -> None:
@@ -334,8 +342,7 @@ class ArchitecturesPage(Page):
             raise ValueError(
                 f"Save the layer table as .csv or .md; received {path.name!r}."
             )
-        kind = "csv" if suffix == ".csv" else "markdown"
-        write_bytes_atomic(path, self.table_text(kind).encode("utf-8"))
+        write_bytes_atomic(path, self.table_text(EXPORT_FORMATS[suffix]).encode("utf-8"))
         self.status_message.emit(f"Saved the layer table to {path}.")
         return path
 
@@ -370,7 +377,7 @@ class ArchitecturesPage(Page):
         info = self._info(result.config.model)
         check = check_reference(info, result.config, result.summary.totals)
         state = {True: "match", False: "differ", None: "none"}[check.matches]
-        self.reference_label.setText(check.describe())
+        self.reference_label.setText(describe_check(check))
         self.reference_label.setProperty("state", state)
         self.reference_label.style().unpolish(self.reference_label)
         self.reference_label.style().polish(self.reference_label)

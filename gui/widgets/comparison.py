@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui import formatting
+from netlib import formatting
 from gui.tasks import ModelSummary
 
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
@@ -110,7 +110,7 @@ class ComparisonPanel(QWidget):
             size = entry.config.input_size
             cells = [
                 (label, None),
-                (f"{size} × {size}", None),
+                (formatting.shape((size, size)), None),
                 (formatting.count(totals.params), totals.params),
                 (_ratio(totals.params, first.params), None),
                 (formatting.count(totals.macs), totals.macs),
@@ -145,4 +145,4 @@ _HEADER_TIPS = {
 
 
 def _ratio(value: float, baseline: float) -> str:
-    return f"{value / baseline:.2f}×" if baseline else "—"
+    return f"{value / baseline:.2f}×" if baseline else formatting.MISSING

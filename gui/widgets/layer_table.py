@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui import formatting
+from netlib import formatting
 
 Index = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()  # the invisible root, as a default argument
@@ -360,7 +360,7 @@ class TotalsPanel(QWidget):
         for row, (key, title) in enumerate(self.FIELDS):
             name = QLabel(title)
             name.setObjectName("totalsName")
-            value = QLabel("—")
+            value = QLabel(formatting.MISSING)
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             value.setObjectName("totalsValue")
             value.setWordWrap(True)  # long lines must not force the window wider
@@ -373,15 +373,16 @@ class TotalsPanel(QWidget):
         """Show netlib.inspect Totals; None blanks the panel."""
         if totals is None:
             for label in self.values.values():
-                label.setText("—")
+                label.setText(formatting.MISSING)
             return
         self.values["params"].setText(
             f"<b>{totals.params:,}</b> total · {totals.trainable_params:,} trainable · "
             f"{totals.non_trainable_params:,} non-trainable"
         )
         self.values["compute"].setText(
-            f"<b>{formatting.si(totals.macs)}MACs</b> ({totals.macs:,} multiply-accumulates "
-            f"per image, biases not counted) · {formatting.si(totals.flops)}FLOPs "
+            f"<b>{formatting.si(totals.macs, 'MACs')}</b> ({formatting.count(totals.macs)} "
+            f"multiply-accumulates per image, biases not counted) · "
+            f"{formatting.si(totals.flops, 'FLOPs')} "
             f"(1 MAC = 2 FLOPs)"
         )
         self.values["memory"].setText(

@@ -11,8 +11,25 @@ from typing import NamedTuple
 import keras
 from keras import layers
 
+from netlib.architectures._common import (
+    STAGE_NAMES,
+    alexnet_procedure,
+    pooled_features,
+    predictions,
+)
 from netlib.layers import LocalResponseNormalization
-from netlib.registry import Option, Reference, register_model
+from netlib.registry import Option, Reference, register_family, register_model
+
+register_family(
+    "AlexNet",
+    blocks=(STAGE_NAMES,),  # conv1_conv -> conv1, fc6_dense -> fc6
+    recipes=alexnet_procedure(
+        0.005, 5e-4,
+        "Krizhevsky et al., 2012, section 5: SGD, momentum 0.9, weight decay 5e-4, batch "
+        "128, learning rate 0.01 divided by 10 when the validation error stopped improving "
+        "(here: batch 64, rate scaled to 0.005).",
+    ),
+)
 
 
 class _Conv(NamedTuple):
@@ -128,9 +145,7 @@ def alexnet(*, input_shape, classes, include_top, pooling, classifier_activation
         x = layers.Flatten(name="flatten")(x)
         x = _dense_block(x, "fc6", 4096)
         x = _dense_block(x, "fc7", 4096)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    elif pooling == "avg":
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-    elif pooling == "max":
-        x = layers.GlobalMaxPooling2D(name="max_pool")(x)
+        x = predictions(x, classes, classifier_activation)
+    else:
+        x = pooled_features(x, pooling)
     return keras.Model(inputs, x, name="alexnet")

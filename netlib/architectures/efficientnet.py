@@ -21,8 +21,36 @@ import math
 import keras
 from keras import layers
 
-from netlib.architectures.mobilenet import make_divisible, same_padding
-from netlib.registry import Option, Reference, register_model
+from netlib.architectures._common import (
+    EFFICIENTNET_BN,
+    global_pool_head,
+    make_divisible,
+    pad_for_stride,
+    variant,
+)
+from netlib.registry import BlockPattern, Option, Recipe, Reference, register_family, register_model
+
+register_family(
+    "EfficientNet",
+    blocks=(
+        BlockPattern(
+            r"(block\d+[a-z])(?=_|$)", r"\1", "EfficientNet: block2a_expand_conv -> block2a"
+        ),
+    ),
+    recipes=(
+        Recipe(
+            "default",
+            dict(
+                optimizer="sgd", momentum=0.9, nesterov=True, learning_rate=0.025,
+                batch_size=64, epochs=60, weight_decay=1e-5, schedule="cosine",
+                warmup_epochs=2.0, label_smoothing=0.1,
+            ),
+            "Tan & Le, 2019, section 5.2: weight decay 1e-5 and label smoothing 0.1 (kept); "
+            "their RMSProp at 0.256 for batch 4096 is replaced by SGD with Nesterov momentum "
+            "and cosine decay with warm-up at 0.1 per 256 images.",
+        ),
+    ),
+)
 
 _PAPER = dict(
     paper="EfficientNet: Rethinking Model Scaling for Convolutional Neural Networks",
@@ -65,8 +93,6 @@ _SCALING = {
 # of a depthwise kernel is k*k), uniform in +-1/sqrt(classes) for the classifier.
 _CONV_INIT = keras.initializers.VarianceScaling(2.0, "fan_out", "untruncated_normal")
 _DENSE_INIT = keras.initializers.VarianceScaling(1.0 / 3.0, "fan_out", "uniform")
-# Batch norm as the official implementation: momentum 0.99, epsilon 1e-3 (keras' default).
-_BN = dict(axis=-1, momentum=0.99, epsilon=1e-3)
 
 
 def mbconv_block(
@@ -85,21 +111,17 @@ def mbconv_block(
     if expand_ratio != 1:
         x = layers.Conv2D(filters, 1, use_bias=False, kernel_initializer=_CONV_INIT,
                           name=f"{name}expand_conv")(x)
-        x = layers.BatchNormalization(**_BN, name=f"{name}expand_bn")(x)
+        x = EFFICIENTNET_BN.layer(f"{name}expand_bn")(x)
         x = layers.Activation("swish", name=f"{name}expand_activation")(x)
-    padding = "same"
-    if strides > 1:
-        x = layers.ZeroPadding2D(same_padding(x, kernel_size, strides),
-                                 name=f"{name}dwconv_pad")(x)
-        padding = "valid"
+    x, padding = pad_for_stride(x, kernel_size, strides, name=f"{name}dwconv_pad")
     x = layers.DepthwiseConv2D(kernel_size, strides=strides, padding=padding, use_bias=False,
                                depthwise_initializer=_CONV_INIT, name=f"{name}dwconv")(x)
-    x = layers.BatchNormalization(**_BN, name=f"{name}bn")(x)
+    x = EFFICIENTNET_BN.layer(f"{name}bn")(x)
     x = layers.Activation("swish", name=f"{name}activation")(x)
     x = squeeze_excite(x, max(1, int(filters_in * _SE_RATIO)), name=name)
     x = layers.Conv2D(filters_out, 1, use_bias=False, kernel_initializer=_CONV_INIT,
                       name=f"{name}project_conv")(x)
-    x = layers.BatchNormalization(**_BN, name=f"{name}project_bn")(x)
+    x = EFFICIENTNET_BN.layer(f"{name}project_bn")(x)
     if strides == 1 and filters_in == filters_out:
         if drop_rate > 0:
             # One keep/drop decision per sample for the whole branch (stochastic depth);
@@ -129,10 +151,10 @@ def _efficientnet(
     """The network `name` of `_SCALING`: B0 of Table 1, widened and deepened."""
     width, depth, _, _ = _SCALING[name]
     inputs = keras.Input(shape=input_shape, name="input")
-    x = layers.ZeroPadding2D(same_padding(inputs, 3, 2), name="stem_conv_pad")(inputs)
-    x = layers.Conv2D(make_divisible(_STEM_FILTERS * width), 3, strides=2, padding="valid",
+    x, padding = pad_for_stride(inputs, 3, 2, name="stem_conv_pad")
+    x = layers.Conv2D(make_divisible(_STEM_FILTERS * width), 3, strides=2, padding=padding,
                       use_bias=False, kernel_initializer=_CONV_INIT, name="stem_conv")(x)
-    x = layers.BatchNormalization(**_BN, name="stem_bn")(x)
+    x = EFFICIENTNET_BN.layer("stem_bn")(x)
     x = layers.Activation("swish", name="stem_activation")(x)
 
     repeats = [math.ceil(depth * stage[-1]) for stage in _STAGES]
@@ -154,18 +176,13 @@ def _efficientnet(
 
     x = layers.Conv2D(make_divisible(_TOP_FILTERS * width), 1, use_bias=False,
                       kernel_initializer=_CONV_INIT, name="top_conv")(x)
-    x = layers.BatchNormalization(**_BN, name="top_bn")(x)
+    x = EFFICIENTNET_BN.layer("top_bn")(x)
     x = layers.Activation("swish", name="top_activation")(x)
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        if dropout > 0:
-            x = layers.Dropout(dropout, name="top_dropout")(x)
-        x = layers.Dense(classes, activation=classifier_activation,
-                         kernel_initializer=_DENSE_INIT, name="predictions")(x)
-    elif pooling == "avg":
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-    elif pooling == "max":
-        x = layers.GlobalMaxPooling2D(name="max_pool")(x)
+    x = global_pool_head(
+        x, include_top=include_top, pooling=pooling, classes=classes,
+        classifier_activation=classifier_activation, dropout=dropout,
+        dropout_name="top_dropout", kernel_initializer=_DENSE_INIT,
+    )
     return keras.Model(inputs, x, name=name)
 
 
@@ -174,14 +191,47 @@ def _torchvision_macs(gflops):
                 "which are multiply-accumulates")
 
 
-def _register(name, params, *extra_references, **reference):
-    """Register an EfficientNet variant with its scaled defaults and published count."""
+# Per variant: trainable parameters (keras.applications and torchvision agree), the MACs
+# of the headline reference, and any further reference.
+_COUNTS = {
+    "efficientnet_b0": (5_288_548, dict(
+        macs=0.386e9, macs_source="torchvision: 0.386 GFLOPS, which are multiply-accumulates; "
+        "Tan and Le 2019, Table 2: 0.39B FLOPs")),
+    "efficientnet_b1": (7_794_184, _torchvision_macs(0.687)),
+    # torchvision evaluates B2 at 288x288, not the official 260: its MACs are for that size.
+    "efficientnet_b2": (9_109_994, {}, Reference(
+        9_109_994, "torchvision efficientnet_b2 (trainable parameters)", trainable_only=True,
+        input_size=288, **_torchvision_macs(1.088))),
+    "efficientnet_b3": (12_233_232, _torchvision_macs(1.827)),
+    "efficientnet_b4": (19_341_616, _torchvision_macs(4.394)),
+    "efficientnet_b5": (30_389_784, _torchvision_macs(10.266)),
+    "efficientnet_b6": (43_040_704, _torchvision_macs(19.068)),
+    "efficientnet_b7": (66_347_960, _torchvision_macs(37.746)),
+}
+_CITATION = f'"{_PAPER["paper"]}" (Tan and Le, 2019)'
+
+
+def _doc(name):
+    width, depth, resolution, _ = _SCALING[name]
+    if name == "efficientnet_b0":
+        return f"EfficientNet-B0, the baseline network (Table 1) of {_CITATION}."
+    scaled = [f"{what} x{factor}" for what, factor in (("width", width), ("depth", depth))
+              if factor != 1.0]
+    return (f"EfficientNet-{_variant(name)} of {_CITATION}: B0 with {', '.join(scaled)} at "
+            f"{resolution}x{resolution}.")
+
+
+def _variant(name):
+    return name.rsplit("_", 1)[-1].upper()
+
+
+def _register(name, params, macs, *extra_references):
+    """Register an EfficientNet variant with its scaled defaults and published counts."""
     width, depth, resolution, dropout = _SCALING[name]
-    variant = name.rsplit("_", 1)[-1].upper()
-    return register_model(
+    register_model(
         name,
         family="EfficientNet",
-        description=f"EfficientNet-{variant}: width x{width}, depth x{depth}, "
+        description=f"EfficientNet-{_variant(name)}: width x{width}, depth x{depth}, "
         f"{resolution}x{resolution}",
         input_shape=(resolution, resolution, 3),
         min_input_size=_MIN_SIZE,
@@ -194,93 +244,12 @@ def _register(name, params, *extra_references, **reference):
         ),
         references=(
             Reference(params, "keras.applications and torchvision agree (trainable "
-                      "parameters)", trainable_only=True, **reference),
+                      "parameters)", trainable_only=True, **macs),
             *extra_references,
         ),
         **_PAPER,
-    )
+    )(variant(name, _doc(name), _efficientnet))
 
 
-@_register("efficientnet_b0", 5_288_548, macs=0.386e9,
-           macs_source="torchvision: 0.386 GFLOPS, which are multiply-accumulates; Tan and "
-           "Le 2019, Table 2: 0.39B FLOPs")
-def efficientnet_b0(*, input_shape, classes, include_top, pooling, classifier_activation,
-                    **options):
-    """EfficientNet-B0, the baseline network (Table 1) of "EfficientNet: Rethinking Model
-    Scaling for Convolutional Neural Networks" (Tan and Le, 2019)."""
-    return _efficientnet("efficientnet_b0", input_shape=input_shape, classes=classes,
-                         include_top=include_top, pooling=pooling,
-                         classifier_activation=classifier_activation, **options)
-
-
-@_register("efficientnet_b1", 7_794_184, **_torchvision_macs(0.687))
-def efficientnet_b1(*, input_shape, classes, include_top, pooling, classifier_activation,
-                    **options):
-    """EfficientNet-B1 of "EfficientNet: Rethinking Model Scaling for Convolutional Neural
-    Networks" (Tan and Le, 2019): B0 with depth x1.1 at 240x240."""
-    return _efficientnet("efficientnet_b1", input_shape=input_shape, classes=classes,
-                         include_top=include_top, pooling=pooling,
-                         classifier_activation=classifier_activation, **options)
-
-
-# torchvision evaluates B2 at 288x288, not the official 260: its MACs are for that size.
-@_register("efficientnet_b2", 9_109_994,
-           Reference(9_109_994, "torchvision efficientnet_b2 (trainable parameters)",
-                     trainable_only=True, input_size=288, **_torchvision_macs(1.088)))
-def efficientnet_b2(*, input_shape, classes, include_top, pooling, classifier_activation,
-                    **options):
-    """EfficientNet-B2 of "EfficientNet: Rethinking Model Scaling for Convolutional Neural
-    Networks" (Tan and Le, 2019): B0 with width x1.1, depth x1.2 at 260x260."""
-    return _efficientnet("efficientnet_b2", input_shape=input_shape, classes=classes,
-                         include_top=include_top, pooling=pooling,
-                         classifier_activation=classifier_activation, **options)
-
-
-@_register("efficientnet_b3", 12_233_232, **_torchvision_macs(1.827))
-def efficientnet_b3(*, input_shape, classes, include_top, pooling, classifier_activation,
-                    **options):
-    """EfficientNet-B3 of "EfficientNet: Rethinking Model Scaling for Convolutional Neural
-    Networks" (Tan and Le, 2019): B0 with width x1.2, depth x1.4 at 300x300."""
-    return _efficientnet("efficientnet_b3", input_shape=input_shape, classes=classes,
-                         include_top=include_top, pooling=pooling,
-                         classifier_activation=classifier_activation, **options)
-
-
-@_register("efficientnet_b4", 19_341_616, **_torchvision_macs(4.394))
-def efficientnet_b4(*, input_shape, classes, include_top, pooling, classifier_activation,
-                    **options):
-    """EfficientNet-B4 of "EfficientNet: Rethinking Model Scaling for Convolutional Neural
-    Networks" (Tan and Le, 2019): B0 with width x1.4, depth x1.8 at 380x380."""
-    return _efficientnet("efficientnet_b4", input_shape=input_shape, classes=classes,
-                         include_top=include_top, pooling=pooling,
-                         classifier_activation=classifier_activation, **options)
-
-
-@_register("efficientnet_b5", 30_389_784, **_torchvision_macs(10.266))
-def efficientnet_b5(*, input_shape, classes, include_top, pooling, classifier_activation,
-                    **options):
-    """EfficientNet-B5 of "EfficientNet: Rethinking Model Scaling for Convolutional Neural
-    Networks" (Tan and Le, 2019): B0 with width x1.6, depth x2.2 at 456x456."""
-    return _efficientnet("efficientnet_b5", input_shape=input_shape, classes=classes,
-                         include_top=include_top, pooling=pooling,
-                         classifier_activation=classifier_activation, **options)
-
-
-@_register("efficientnet_b6", 43_040_704, **_torchvision_macs(19.068))
-def efficientnet_b6(*, input_shape, classes, include_top, pooling, classifier_activation,
-                    **options):
-    """EfficientNet-B6 of "EfficientNet: Rethinking Model Scaling for Convolutional Neural
-    Networks" (Tan and Le, 2019): B0 with width x1.8, depth x2.6 at 528x528."""
-    return _efficientnet("efficientnet_b6", input_shape=input_shape, classes=classes,
-                         include_top=include_top, pooling=pooling,
-                         classifier_activation=classifier_activation, **options)
-
-
-@_register("efficientnet_b7", 66_347_960, **_torchvision_macs(37.746))
-def efficientnet_b7(*, input_shape, classes, include_top, pooling, classifier_activation,
-                    **options):
-    """EfficientNet-B7 of "EfficientNet: Rethinking Model Scaling for Convolutional Neural
-    Networks" (Tan and Le, 2019): B0 with width x2.0, depth x3.1 at 600x600."""
-    return _efficientnet("efficientnet_b7", input_shape=input_shape, classes=classes,
-                         include_top=include_top, pooling=pooling,
-                         classifier_activation=classifier_activation, **options)
+for _name, _counts in _COUNTS.items():
+    _register(_name, *_counts)

@@ -15,9 +15,35 @@ from typing import Any, NamedTuple
 import keras
 from keras import layers
 
-from netlib.architectures.nin import caffe_pool
+from netlib.architectures._common import (
+    OPTIONAL_BN,
+    STAGE_NAMES,
+    caffe_pool,
+    global_pool_head,
+    step_schedule,
+)
 from netlib.layers import LocalResponseNormalization
-from netlib.registry import Option, Reference, register_model
+from netlib.registry import BlockPattern, Option, Recipe, Reference, register_family, register_model
+
+register_family(
+    "GoogLeNet",
+    blocks=(
+        BlockPattern(
+            r"(inception_\d[a-z])(?=_|$)", r"\1", "GoogLeNet: inception_3a_1x1 -> inception_3a"
+        ),
+        BlockPattern(r"(aux\d)(?=_|$)", r"\1", "GoogLeNet auxiliary heads: aux1_fc -> aux1"),
+        STAGE_NAMES,  # conv1_7x7_s2 -> conv1, pool5_7x7_s1 -> pool5
+    ),
+    recipes=(
+        Recipe(
+            "default",
+            step_schedule(0.01, 2e-4, epochs=60),
+            "Szegedy et al., 2014, section 6: asynchronous SGD with momentum 0.9 and a rate "
+            "cut by 4% every 8 epochs over a long run; over a short run, a step schedule (/10 "
+            "at 50% and 75%) with weight decay 2e-4 (the Caffe reference model's).",
+        ),
+    ),
+)
 
 
 class _Inception(NamedTuple):
@@ -58,7 +84,7 @@ def _conv_unit(x, filters, kernel, name, relu_name, batch_norm, strides=1, paddi
         filters, kernel, strides=strides, padding=padding, use_bias=not batch_norm, name=name
     )(x)
     if batch_norm:
-        x = layers.BatchNormalization(name=f"{name}_bn")(x)
+        x = OPTIONAL_BN.layer(f"{name}_bn")(x)
     return layers.ReLU(name=relu_name)(x)
 
 
@@ -195,7 +221,7 @@ def googlenet(
     0.4 -> linear -> softmax. Each inception module has 1x1, 1x1->3x3, 1x1->5x5 (a true 5x5)
     and 3x3 max-pool->1x1 branches with Table 1's widths; every convolution has a ReLU. LRN
     (as in the Caffe model of Figure 3) follows pool1 and conv2. Max-pools round their size
-    up as Caffe does (see `netlib.architectures.nin.caffe_pool`).
+    up as Caffe does (see `netlib.architectures._common.caffe_pool`).
 
     `pool5_7x7_s1` is a global average pool: at the paper's 224x224 it is exactly Table 1's
     7x7/1 average pool (giving 1x1x1024), and it lets the network run on smaller images.
@@ -226,13 +252,9 @@ def googlenet(
             auxiliary.append(
                 _auxiliary_classifier(x, head, classes, classifier_activation, batch_norm)
             )
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="pool5_7x7_s1")(x)
-        x = layers.Dropout(0.4, name="pool5_dropout")(x)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-        return keras.Model(inputs, [x, *auxiliary] if auxiliary else x, name="googlenet")
-    if pooling == "avg":
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-    elif pooling == "max":
-        x = layers.GlobalMaxPooling2D(name="max_pool")(x)
-    return keras.Model(inputs, x, name="googlenet")
+    x = global_pool_head(
+        x, include_top=include_top, pooling=pooling, classes=classes,
+        classifier_activation=classifier_activation, dropout=0.4, pool_name="pool5_7x7_s1",
+        dropout_name="pool5_dropout",
+    )
+    return keras.Model(inputs, [x, *auxiliary] if auxiliary else x, name="googlenet")

@@ -22,51 +22,59 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from netlib.registry import Option, Reference, register_model
+from netlib.architectures._common import (
+    MOBILENET_BN,
+    STAGE_NAMES,
+    global_pool_head,
+    make_divisible,
+    pad_for_stride,
+)
+from netlib.registry import BlockPattern, Option, Recipe, Reference, register_family, register_model
+
+# Both papers trained with RMSProp, whose rates do not scale down to small batches reliably.
+_SGD_IN_PLACE_OF_RMSPROP = dict(
+    optimizer="sgd", momentum=0.9, nesterov=True, learning_rate=0.025, batch_size=64,
+    epochs=60, weight_decay=4e-5, schedule="cosine", warmup_epochs=2.0, label_smoothing=0.1,
+)
+register_family(
+    "MobileNet",
+    blocks=(
+        BlockPattern(
+            r"conv_(?:dw|pw|pad)_(\d+)(?=_|$)", r"block_\1", "MobileNet: conv_pw_5_bn -> block_5"
+        ),
+        STAGE_NAMES,  # conv1_bn -> conv1
+    ),
+    recipes=(
+        Recipe(
+            "default",
+            _SGD_IN_PLACE_OF_RMSPROP,
+            "Howard et al., 2017 trained with RMSProp and little weight decay on depthwise "
+            "filters; RMSProp's rates do not scale down to small batches reliably, so: SGD "
+            "with Nesterov momentum, weight decay 4e-5, cosine decay with warm-up (Goyal et "
+            "al., 2017; Loshchilov & Hutter, 2017), rate 0.1 per 256 images.",
+        ),
+    ),
+)
+register_family(
+    "MobileNetV2",
+    blocks=(
+        BlockPattern(r"(block_\d+)(?=_|$)", r"\1", "MobileNetV2: block_3_expand -> block_3"),
+        BlockPattern(
+            r"expanded_conv(?=_|$)", "block_0", "MobileNetV2: expanded_conv_project -> block_0"
+        ),
+    ),
+    recipes=(
+        Recipe(
+            "default",
+            _SGD_IN_PLACE_OF_RMSPROP,
+            "Sandler et al., 2018, section 6.1: weight decay 4e-5 (kept); their RMSProp at "
+            "0.045 for batch 96 is replaced, as for MobileNet v1, by SGD with Nesterov "
+            "momentum and cosine decay with warm-up at 0.1 per 256 images.",
+        ),
+    ),
+)
 
 _MIN_SIZE = 1
-# Keras' epsilon; a faster moving average than keras.applications' 0.999 (TF-slim: 0.997)
-# so that the inference statistics settle within the short runs this lab trains.
-_BN = dict(axis=-1, momentum=0.99, epsilon=1e-3)
-
-
-# ------------------------------------------------------------------- shared helpers
-
-
-def same_padding(x, kernel_size, strides):
-    """The (top, bottom), (left, right) zero padding that TensorFlow's "SAME" applies to
-    `x` for a `kernel_size` window moved by `strides`: output size ceil(size / strides),
-    the odd pixel of padding at the bottom/right. Needs the static height and width."""
-    padding = []
-    for size in x.shape[1:3]:
-        if size is None:
-            raise ValueError("same_padding needs a known input height and width.")
-        out = -(-size // strides)
-        total = max((out - 1) * strides + kernel_size - size, 0)
-        padding.append((total // 2, total - total // 2))
-    return tuple(padding)
-
-
-def make_divisible(value, divisor=8):
-    """`value` rounded to the nearest multiple of `divisor` (at least `divisor`), but never
-    more than 10% below `value`: the reference MobileNetV2's channel rounding."""
-    rounded = max(divisor, int(value + divisor / 2) // divisor * divisor)
-    if rounded < 0.9 * value:
-        rounded += divisor
-    return rounded
-
-
-def _top(x, *, include_top, pooling, classes, classifier_activation, dropout):
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        if dropout > 0:
-            x = layers.Dropout(dropout, name="dropout")(x)
-        return layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    if pooling == "avg":
-        return layers.GlobalAveragePooling2D(name="avg_pool")(x)
-    if pooling == "max":
-        return layers.GlobalMaxPooling2D(name="max_pool")(x)
-    return x
 
 
 def _dropout_option(default, source):
@@ -126,10 +134,7 @@ def _v1_width_reference(alpha, params, macs):
 def depthwise_separable_block(x, filters, *, strides=1, depth_multiplier=1, block_id):
     """3x3 depthwise (stride `strides`) then 1x1 pointwise to `filters`, each with batch
     norm and ReLU6 (Figure 3 right); named `conv_dw_{id}*`, `conv_pw_{id}*`."""
-    padding = "same"
-    if strides > 1:
-        x = layers.ZeroPadding2D(same_padding(x, 3, strides), name=f"conv_pad_{block_id}")(x)
-        padding = "valid"
+    x, padding = pad_for_stride(x, 3, strides, name=f"conv_pad_{block_id}")
     x = layers.DepthwiseConv2D(
         3,
         strides=strides,
@@ -138,10 +143,10 @@ def depthwise_separable_block(x, filters, *, strides=1, depth_multiplier=1, bloc
         use_bias=False,
         name=f"conv_dw_{block_id}",
     )(x)
-    x = layers.BatchNormalization(**_BN, name=f"conv_dw_{block_id}_bn")(x)
+    x = MOBILENET_BN.layer(f"conv_dw_{block_id}_bn")(x)
     x = layers.ReLU(6.0, name=f"conv_dw_{block_id}_relu")(x)
     x = layers.Conv2D(filters, 1, use_bias=False, name=f"conv_pw_{block_id}")(x)
-    x = layers.BatchNormalization(**_BN, name=f"conv_pw_{block_id}_bn")(x)
+    x = MOBILENET_BN.layer(f"conv_pw_{block_id}_bn")(x)
     return layers.ReLU(6.0, name=f"conv_pw_{block_id}_relu")(x)
 
 
@@ -179,13 +184,13 @@ def mobilenet(*, input_shape, classes, include_top, pooling, classifier_activati
     inputs = keras.Input(shape=input_shape, name="input")
     x = layers.Conv2D(int(32 * alpha), 3, strides=2, padding="same", use_bias=False,
                       name="conv1")(inputs)
-    x = layers.BatchNormalization(**_BN, name="conv1_bn")(x)
+    x = MOBILENET_BN.layer("conv1_bn")(x)
     x = layers.ReLU(6.0, name="conv1_relu")(x)
     for block_id, (filters, strides) in enumerate(_V1_BLOCKS, start=1):
         x = depthwise_separable_block(x, int(filters * alpha), strides=strides,
                                       depth_multiplier=depth_multiplier, block_id=block_id)
-    outputs = _top(x, include_top=include_top, pooling=pooling, classes=classes,
-                   classifier_activation=classifier_activation, dropout=dropout)
+    outputs = global_pool_head(x, include_top=include_top, pooling=pooling, classes=classes,
+                               classifier_activation=classifier_activation, dropout=dropout)
     return keras.Model(inputs, outputs, name="mobilenet")
 
 
@@ -224,19 +229,16 @@ def inverted_residual_block(x, filters, *, expansion, strides, block_id):
     if block_id > 0:
         x = layers.Conv2D(expansion * in_channels, 1, use_bias=False,
                           name=f"{prefix}expand")(x)
-        x = layers.BatchNormalization(**_BN, name=f"{prefix}expand_BN")(x)
+        x = MOBILENET_BN.layer(f"{prefix}expand_BN")(x)
         x = layers.ReLU(6.0, name=f"{prefix}expand_relu")(x)
-    padding = "same"
-    if strides > 1:
-        x = layers.ZeroPadding2D(same_padding(x, 3, strides), name=f"{prefix}pad")(x)
-        padding = "valid"
+    x, padding = pad_for_stride(x, 3, strides, name=f"{prefix}pad")
     x = layers.DepthwiseConv2D(3, strides=strides, padding=padding, use_bias=False,
                                name=f"{prefix}depthwise")(x)
-    x = layers.BatchNormalization(**_BN, name=f"{prefix}depthwise_BN")(x)
+    x = MOBILENET_BN.layer(f"{prefix}depthwise_BN")(x)
     x = layers.ReLU(6.0, name=f"{prefix}depthwise_relu")(x)
     # The linear bottleneck: no non-linearity after the projection (section 3.2).
     x = layers.Conv2D(filters, 1, use_bias=False, name=f"{prefix}project")(x)
-    x = layers.BatchNormalization(**_BN, name=f"{prefix}project_BN")(x)
+    x = MOBILENET_BN.layer(f"{prefix}project_BN")(x)
     if strides == 1 and in_channels == filters:
         x = layers.Add(name=f"{prefix}add")([inputs, x])
     return x
@@ -272,7 +274,7 @@ def mobilenet_v2(*, input_shape, classes, include_top, pooling, classifier_activ
     inputs = keras.Input(shape=input_shape, name="input")
     x = layers.Conv2D(make_divisible(_V2_STEM_FILTERS * alpha), 3, strides=2, padding="same",
                       use_bias=False, name="Conv1")(inputs)
-    x = layers.BatchNormalization(**_BN, name="bn_Conv1")(x)
+    x = MOBILENET_BN.layer("bn_Conv1")(x)
     x = layers.ReLU(6.0, name="Conv1_relu")(x)
     block_id = 0
     for expansion, channels, repeats, first_stride in _V2_SEQUENCES:
@@ -287,8 +289,8 @@ def mobilenet_v2(*, input_shape, classes, include_top, pooling, classifier_activ
             block_id += 1
     last_filters = make_divisible(_V2_LAST_FILTERS * alpha) if alpha > 1.0 else _V2_LAST_FILTERS
     x = layers.Conv2D(last_filters, 1, use_bias=False, name="Conv_1")(x)
-    x = layers.BatchNormalization(**_BN, name="Conv_1_bn")(x)
+    x = MOBILENET_BN.layer("Conv_1_bn")(x)
     x = layers.ReLU(6.0, name="out_relu")(x)
-    outputs = _top(x, include_top=include_top, pooling=pooling, classes=classes,
-                   classifier_activation=classifier_activation, dropout=dropout)
+    outputs = global_pool_head(x, include_top=include_top, pooling=pooling, classes=classes,
+                               classifier_activation=classifier_activation, dropout=dropout)
     return keras.Model(inputs, outputs, name="mobilenet_v2")

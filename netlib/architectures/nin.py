@@ -13,12 +13,26 @@ from typing import NamedTuple
 import keras
 from keras import layers
 
-from netlib.registry import Reference, register_model
+from netlib.architectures._common import alexnet_procedure, caffe_pool, pooled_features
+from netlib.registry import BlockPattern, Reference, register_family, register_model
 
-_PAPER = "Network In Network"
-_AUTHORS = "Min Lin, Qiang Chen, Shuicheng Yan"
-_URL = "https://arxiv.org/abs/1312.4400"
+_METADATA = dict(
+    family="NiN",
+    paper="Network In Network",
+    authors="Min Lin, Qiang Chen, Shuicheng Yan",
+    year=2013,
+    url="https://arxiv.org/abs/1312.4400",
+)
 
+register_family(
+    "NiN",
+    blocks=(BlockPattern(r"(mlpconv\d+)(?=_|$)", r"\1", "NiN: mlpconv2_cccp1 -> mlpconv2"),),
+    recipes=alexnet_procedure(
+        0.005, 1e-4,
+        "Lin et al., 2013, section 4.1: the AlexNet procedure (SGD with momentum, rate "
+        "divided by 10 when accuracy stops improving); batch 64, rate 0.005.",
+    ),
+)
 
 class _MLPConv(NamedTuple):
     """One mlpconv block: a kxk convolution and two 1x1 ones ("cccp", cascaded cross-channel
@@ -45,43 +59,6 @@ _IMAGENET_BLOCKS = (
     _MLPConv((384, 384, 384), 3, 1, "same", pool="max", dropout=0.5),
     _MLPConv((1024, 1024, None), 3, 1, "same", pool=None, dropout=0.0),
 )
-
-
-def _ceil_mode(size: int, pool_size: int, strides: int) -> tuple[int, int]:
-    """Caffe's pooled size, ceil((n - k) / s) + 1, and the padding after the input it implies."""
-    out = -(-(size - pool_size) // strides) + 1
-    return out, (out - 1) * strides + pool_size - size
-
-
-def _same_matches_ceil_mode(size: int, pool_size: int, strides: int) -> bool:
-    """Whether padding='same' gives Caffe's windows: same size, and no padding before."""
-    out, extra = _ceil_mode(size, pool_size, strides)
-    same_out = -(-size // strides)
-    same_total = max((same_out - 1) * strides + pool_size - size, 0)
-    return same_out == out and same_total == extra and same_total // 2 == 0
-
-
-def caffe_pool(x, kind: str, pool_size: int, strides: int, name: str):
-    """Max ("max") or average ("avg") pooling with Caffe's rounding, as the authors' models use.
-
-    Caffe rounds the pooled size up, so a partial window at the bottom/right edge still makes
-    an output (54 -> 27 -> 13 -> 6 in NIN ImageNet, where 'valid' gives 26 and 'same' 14).
-    Keras has no such mode. Where no padding is needed this is 'valid' pooling; where
-    'same' pads exactly as Caffe does (one cell after: even sizes for 3x3/2) it is 'same'
-    pooling, whose edge windows, like Caffe's, leave the padding out. Otherwise the input
-    is zero-padded at the bottom/right and pooled 'valid': exact for max-pooling of ReLU
-    outputs (never below zero); for average pooling the padded zeros then count in the
-    edge windows, where Caffe leaves them out.
-    """
-    pool = {"max": layers.MaxPooling2D, "avg": layers.AveragePooling2D}[kind]
-    sizes = x.shape[1:3]
-    extras = [_ceil_mode(n, pool_size, strides)[1] for n in sizes]
-    if not any(extras):
-        return pool(pool_size, strides, padding="valid", name=name)(x)
-    if all(_same_matches_ceil_mode(n, pool_size, strides) for n in sizes):
-        return pool(pool_size, strides, padding="same", name=name)(x)
-    x = layers.ZeroPadding2D(((0, extras[0]), (0, extras[1])), name=f"{name}_pad")(x)
-    return pool(pool_size, strides, padding="valid", name=name)(x)
 
 
 def _conv_relu(x, filters, kernel, stride, padding, name, relu_name):
@@ -119,22 +96,16 @@ def _nin(name, blocks, input_shape, classes, include_top, pooling, classifier_ac
         # is the class score; no fully connected layer.
         x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
         x = layers.Activation(classifier_activation, name="predictions")(x)
-    elif pooling == "avg":
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-    elif pooling == "max":
-        x = layers.GlobalMaxPooling2D(name="max_pool")(x)
+    else:
+        x = pooled_features(x, pooling)
     return keras.Model(inputs, x, name=name)
 
 
 @register_model(
     "nin",
-    family="NiN",
     description="Network In Network for ImageNet: four mlpconv blocks, global average "
     "pooling, no fully connected layer.",
-    paper=_PAPER,
-    authors=_AUTHORS,
-    year=2013,
-    url=_URL,
+    **_METADATA,
     input_shape=(224, 224, 3),
     # The third pool needs a 2x2 map: 39 -> 8 -> 4 -> 2 -> 1; 38 -> 7 -> 3 -> 1 -> 0.
     min_input_size=39,
@@ -165,13 +136,9 @@ def nin(*, input_shape, classes, include_top, pooling, classifier_activation):
 
 @register_model(
     "nin_cifar",
-    family="NiN",
     description="Network In Network for CIFAR-10: three mlpconv blocks, global average "
     "pooling, no fully connected layer.",
-    paper=_PAPER,
-    authors=_AUTHORS,
-    year=2013,
-    url=_URL,
+    **_METADATA,
     input_shape=(32, 32, 3),
     # The second pool needs a 2x2 map: 4 -> 2 -> 1; 3 -> 1 -> 0.
     min_input_size=4,

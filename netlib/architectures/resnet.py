@@ -26,8 +26,46 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from netlib.architectures._common import (
+    RESNET_BN,
+    STAGE_NAMES,
+    global_pool_head,
+    paper_is_default,
+    step_schedule,
+    variant,
+)
 from netlib.layers import ZeroPadShortcut
-from netlib.registry import Option, Reference, register_model
+from netlib.registry import BlockPattern, Option, Recipe, Reference, register_family, register_model
+
+register_family(
+    "ResNet",
+    blocks=(
+        BlockPattern(
+            r"(conv\d+_block\d+)(?=_|$)", r"\1", "ResNet: conv3_block2_1_conv -> conv3_block2"
+        ),
+        STAGE_NAMES,  # conv1_conv -> conv1, pool1_pool -> pool1
+    ),
+    recipes=paper_is_default(
+        Recipe(
+            "paper",
+            {**step_schedule(0.05, 1e-4, epochs=40), "augment": None},
+            "He et al., 2015, section 4.2 (CIFAR-10): SGD, momentum 0.9, weight decay 1e-4, "
+            "batch 128, rate 0.1 divided by 10 at 50% and 75% of training (here: batch 64, "
+            "rate 0.05). Not tuned here: on a few hundred images these settings learned "
+            "slowly in short CPU runs. Measured here instead: resnet20 with Adam at 2e-3, "
+            "cosine decay, flips and rotations learned three shapes (600 images of 16x16, "
+            "8 epochs) to 0.64 validation accuracy, chance being 0.33.",
+        )
+    ),
+)
+# The plain nets' own: trained as their ResNets.
+_PLAIN_RECIPES = paper_is_default(
+    Recipe(
+        "paper",
+        step_schedule(0.05, 1e-4, epochs=40),
+        "The plain baselines of He et al., 2015 trained exactly as their ResNets.",
+    )
+)
 
 _PAPER = dict(
     paper="Deep Residual Learning for Image Recognition",
@@ -41,9 +79,6 @@ _CIFAR_SHAPE = (32, 32, 3)
 # input keeps every feature map at least 1x1.
 _MIN_SIZE = 1
 
-# Batch norm as torchvision's ResNets (torch momentum 0.1 = Keras momentum 0.9, epsilon
-# 1e-5): statistics that settle within a short run, unlike Keras' default 0.99.
-_BN = dict(axis=-1, momentum=0.9, epsilon=1e-5)
 # "We initialize the weights as in [13]" (He et al., 2015, Delving deep into rectifiers).
 _KERNEL_INIT = "he_normal"
 
@@ -99,7 +134,7 @@ def conv_bn(x, filters, kernel_size, *, strides=1, use_bias=False, relu=True, na
         kernel_initializer=_KERNEL_INIT,
         name=f"{name}_conv",
     )(x)
-    x = layers.BatchNormalization(**_BN, name=f"{name}_bn")(x)
+    x = RESNET_BN.layer(f"{name}_bn")(x)
     if relu:
         x = layers.ReLU(name=f"{name}_relu")(x)
     return x
@@ -176,18 +211,16 @@ def stack(x, block, filters, blocks, *, strides, shortcut_mode, use_bias, name):
     return x
 
 
-# --------------------------------------------------------------------- generic nets
-
-
-def _top(x, *, include_top, pooling, classes, classifier_activation):
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        return layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    if pooling == "avg":
-        return layers.GlobalAveragePooling2D(name="avg_pool")(x)
-    if pooling == "max":
-        return layers.GlobalMaxPooling2D(name="max_pool")(x)
+def stages(x, block, filters, blocks_per_stage, *, shortcut_mode, use_bias):
+    """conv2_x, conv3_x, ...: one `stack` per stage, each down-sampling by 2 but the
+    first, which follows the stem (its max pooling, on ImageNet) at stride 1."""
+    for stage, (width, blocks) in enumerate(zip(filters, blocks_per_stage)):
+        x = stack(x, block, width, blocks, strides=1 if stage == 0 else 2,
+                  shortcut_mode=shortcut_mode, use_bias=use_bias, name=f"conv{stage + 2}")
     return x
+
+
+# --------------------------------------------------------------------- generic nets
 
 
 def _imagenet_resnet(
@@ -203,19 +236,10 @@ def _imagenet_resnet(
     # Zero padding is neutral for the max: the input is a ReLU output, never negative.
     x = layers.ZeroPadding2D(1, name="pool1_pad")(x)
     x = layers.MaxPooling2D(3, strides=2, name="pool1_pool")(x)
-    for stage, (filters, blocks) in enumerate(zip(_IMAGENET_FILTERS, blocks_per_stage)):
-        x = stack(
-            x,
-            _BLOCKS[block_type],
-            filters,
-            blocks,
-            strides=1 if stage == 0 else 2,  # conv2_x follows the max pooling at stride 1
-            shortcut_mode=shortcut,
-            use_bias=use_bias,
-            name=f"conv{stage + 2}",
-        )
-    outputs = _top(x, include_top=include_top, pooling=pooling, classes=classes,
-                   classifier_activation=classifier_activation)
+    x = stages(x, _BLOCKS[block_type], _IMAGENET_FILTERS, blocks_per_stage,
+               shortcut_mode=shortcut, use_bias=use_bias)
+    outputs = global_pool_head(x, include_top=include_top, pooling=pooling, classes=classes,
+                               classifier_activation=classifier_activation)
     return keras.Model(inputs, outputs, name=name)
 
 
@@ -228,21 +252,29 @@ def _cifar_resnet(
     inputs = keras.Input(shape=input_shape, name="input")
     # The stem is a 3x3 convolution with stride 1, so "same" is symmetric padding here.
     x = conv_bn(inputs, _CIFAR_FILTERS[0], 3, use_bias=use_bias, name="conv1")
-    for stage, filters in enumerate(_CIFAR_FILTERS):
-        x = stack(
-            x,
-            basic_block,
-            filters,
-            n,
-            strides=1 if stage == 0 else 2,
-            shortcut_mode=shortcut,
-            use_bias=use_bias,
-            name=f"conv{stage + 2}",
-        )
-    outputs = _top(x, include_top=include_top, pooling=pooling, classes=classes,
-                   classifier_activation=classifier_activation)
+    x = stages(x, basic_block, _CIFAR_FILTERS, (n,) * len(_CIFAR_FILTERS),
+               shortcut_mode=shortcut, use_bias=use_bias)
+    outputs = global_pool_head(x, include_top=include_top, pooling=pooling, classes=classes,
+                               classifier_activation=classifier_activation)
     return keras.Model(inputs, outputs, name=name)
 
+
+def _register(name, depth, build, *, description, doc, input_shape, plain, options,
+              references):
+    register_model(
+        name,
+        family="ResNet",
+        description=description,
+        input_shape=input_shape,
+        min_input_size=_MIN_SIZE,
+        options=options,
+        references=references,
+        recipes=_PLAIN_RECIPES if plain else (),
+        **_PAPER,
+    )(variant(name, doc, build, depth=depth))
+
+
+_CITATION = f'"{_PAPER["paper"]}" (He et al., 2015)'
 
 # ------------------------------------------------------------------ ImageNet models
 
@@ -251,107 +283,23 @@ _KERAS = "keras.applications.{} (total parameters; its convolutions carry biases
 _MACS_TORCHVISION = "torchvision {}: {} GFLOPS (its _ops), which are multiply-accumulates"
 _MACS_PAPER = "He et al. 2015, Table 1: {}x10^9 FLOPs (multiply-adds)"
 
-
-def _metadata(description, input_shape=_IMAGENET_SHAPE):
-    return dict(
-        family="ResNet",
-        description=description,
-        input_shape=input_shape,
-        min_input_size=_MIN_SIZE,
-        **_PAPER,
-    )
-
-
-@register_model(
-    "resnet18",
-    **_metadata("ResNet-18, basic blocks, ImageNet (Table 1)"),
-    options=(_shortcut_option("B"), _USE_BIAS),
-    references=(
-        Reference(11_689_512, _TORCHVISION.format("resnet18"), trainable_only=True,
-                  macs=1.814e9, macs_source=_MACS_TORCHVISION.format("resnet18", 1.814)),
-    ),
-)
-def resnet18(*, input_shape, classes, include_top, pooling, classifier_activation, **options):
-    """ResNet-18 from "Deep Residual Learning for Image Recognition" (He et al., 2015),
-    Table 1: four stages of 2 basic blocks with 64, 128, 256, 512 filters."""
-    return _imagenet_resnet("resnet18", 18, input_shape=input_shape, classes=classes,
-                            include_top=include_top, pooling=pooling,
-                            classifier_activation=classifier_activation, **options)
-
-
-@register_model(
-    "resnet34",
-    **_metadata("ResNet-34, basic blocks, ImageNet (Table 1)"),
-    options=(_shortcut_option("B"), _USE_BIAS),
-    references=(
-        Reference(21_797_672, _TORCHVISION.format("resnet34"), trainable_only=True,
-                  macs=3.664e9, macs_source=_MACS_TORCHVISION.format("resnet34", 3.664)),
-    ),
-)
-def resnet34(*, input_shape, classes, include_top, pooling, classifier_activation, **options):
-    """ResNet-34 from "Deep Residual Learning for Image Recognition" (He et al., 2015),
-    Table 1: 3, 4, 6, 3 basic blocks with 64, 128, 256, 512 filters."""
-    return _imagenet_resnet("resnet34", 34, input_shape=input_shape, classes=classes,
-                            include_top=include_top, pooling=pooling,
-                            classifier_activation=classifier_activation, **options)
-
-
-@register_model(
-    "resnet50",
-    **_metadata("ResNet-50, bottleneck blocks, ImageNet (Table 1)"),
-    options=(_shortcut_option("B"), _USE_BIAS),
-    references=(
-        # torchvision's resnet50 moves the stride to the 3x3 ("v1.5"): same parameters,
-        # more MACs (4.09 G), so its MACs are not ours; the paper's 3.8 G are. This builder
-        # counts 3.86 G (convolutions and classifier), 1.5% above the two-digit figure.
-        Reference(25_557_032, _TORCHVISION.format("resnet50"), trainable_only=True,
-                  macs=3.8e9, macs_source=_MACS_PAPER.format(3.8), macs_tolerance=0.03),
-        Reference(25_636_712, _KERAS.format("ResNet50"), options={"use_bias": True}),
-    ),
-)
-def resnet50(*, input_shape, classes, include_top, pooling, classifier_activation, **options):
-    """ResNet-50 from "Deep Residual Learning for Image Recognition" (He et al., 2015),
-    Table 1: 3, 4, 6, 3 bottleneck blocks of width 64, 128, 256, 512 (x4 out)."""
-    return _imagenet_resnet("resnet50", 50, input_shape=input_shape, classes=classes,
-                            include_top=include_top, pooling=pooling,
-                            classifier_activation=classifier_activation, **options)
-
-
-@register_model(
-    "resnet101",
-    **_metadata("ResNet-101, bottleneck blocks, ImageNet (Table 1)"),
-    options=(_shortcut_option("B"), _USE_BIAS),
-    references=(
-        Reference(44_549_160, _TORCHVISION.format("resnet101"), trainable_only=True,
-                  macs=7.6e9, macs_source=_MACS_PAPER.format(7.6)),
-        Reference(44_707_176, _KERAS.format("ResNet101"), options={"use_bias": True}),
-    ),
-)
-def resnet101(*, input_shape, classes, include_top, pooling, classifier_activation, **options):
-    """ResNet-101 from "Deep Residual Learning for Image Recognition" (He et al., 2015),
-    Table 1: 3, 4, 23, 3 bottleneck blocks."""
-    return _imagenet_resnet("resnet101", 101, input_shape=input_shape, classes=classes,
-                            include_top=include_top, pooling=pooling,
-                            classifier_activation=classifier_activation, **options)
-
-
-@register_model(
-    "resnet152",
-    **_metadata("ResNet-152, bottleneck blocks, ImageNet (Table 1)"),
-    options=(_shortcut_option("B"), _USE_BIAS),
-    references=(
-        Reference(60_192_808, _TORCHVISION.format("resnet152"), trainable_only=True,
-                  macs=11.3e9, macs_source=_MACS_PAPER.format(11.3)),
-        Reference(60_419_944, _KERAS.format("ResNet152"), options={"use_bias": True}),
-    ),
-)
-def resnet152(*, input_shape, classes, include_top, pooling, classifier_activation, **options):
-    """ResNet-152 from "Deep Residual Learning for Image Recognition" (He et al., 2015),
-    Table 1: 3, 8, 36, 3 bottleneck blocks."""
-    return _imagenet_resnet("resnet152", 152, input_shape=input_shape, classes=classes,
-                            include_top=include_top, pooling=pooling,
-                            classifier_activation=classifier_activation, **options)
-
+# Per depth: torchvision's trainable parameters and keras.applications' total (with biases).
+_TORCHVISION_PARAMS = {18: 11_689_512, 34: 21_797_672, 50: 25_557_032, 101: 44_549_160,
+                       152: 60_192_808}
+_KERAS_PARAMS = {50: 25_636_712, 101: 44_707_176, 152: 60_419_944}
+# Per network: MACs in G, whose (torchvision's GFLOPS or the paper's Table 1), tolerance.
+# torchvision's resnet50 moves the stride to the 3x3 ("v1.5"): same parameters, more MACs
+# (4.09 G), so its MACs are not ours; the paper's 3.8 G are. This builder counts 3.86 G
+# (convolutions and classifier), 1.5% above the two-digit figure.
+_MACS = {
+    "resnet18": (1.814, "torchvision", 0.01),
+    "resnet34": (3.664, "torchvision", 0.01),
+    "resnet50": (3.8, "paper", 0.03),
+    "resnet101": (7.6, "paper", 0.01),
+    "resnet152": (11.3, "paper", 0.01),
+    "plain18": (1.8, "paper", 0.03),
+    "plain34": (3.6, "paper", 0.03),
+}
 
 # A plain net has exactly the parameters of its ResNet with option A (section 4.1: "no
 # extra parameter compared to the plain counterparts"), i.e. torchvision's option-B count
@@ -363,40 +311,49 @@ _PLAIN_SOURCE = (
 )
 
 
-@register_model(
-    "plain18",
-    **_metadata("Plain 18-layer network, ResNet-18 without shortcuts (Figure 4)"),
-    options=(_USE_BIAS,),
-    references=(
-        Reference(11_689_512 - _PROJECTIONS_18_34,
-                  _PLAIN_SOURCE.format("resnet18", 11_689_512), trainable_only=True,
-                  macs=1.8e9, macs_source=_MACS_PAPER.format(1.8), macs_tolerance=0.03),
-    ),
-)
-def plain18(*, input_shape, classes, include_top, pooling, classifier_activation, **options):
-    """The plain 18-layer network of "Deep Residual Learning for Image Recognition" (He et
-    al., 2015), section 4.1 and Figure 4: ResNet-18's layers without the shortcuts."""
-    return _imagenet_resnet("plain18", 18, input_shape=input_shape, classes=classes,
-                            include_top=include_top, pooling=pooling,
-                            classifier_activation=classifier_activation, **options)
+def _macs(name):
+    gflops, source, tolerance = _MACS[name]
+    text = (_MACS_TORCHVISION.format(name, gflops) if source == "torchvision"
+            else _MACS_PAPER.format(gflops))
+    return dict(macs=float(f"{gflops}e9"), macs_source=text, macs_tolerance=tolerance)
 
 
-@register_model(
-    "plain34",
-    **_metadata("Plain 34-layer network, ResNet-34 without shortcuts (Figure 4)"),
-    options=(_USE_BIAS,),
-    references=(
-        Reference(21_797_672 - _PROJECTIONS_18_34,
-                  _PLAIN_SOURCE.format("resnet34", 21_797_672), trainable_only=True,
-                  macs=3.6e9, macs_source=_MACS_PAPER.format(3.6), macs_tolerance=0.03),
-    ),
-)
-def plain34(*, input_shape, classes, include_top, pooling, classifier_activation, **options):
-    """The plain 34-layer network of "Deep Residual Learning for Image Recognition" (He et
-    al., 2015), section 4.1 and Figure 3 (middle): ResNet-34's layers without shortcuts."""
-    return _imagenet_resnet("plain34", 34, input_shape=input_shape, classes=classes,
-                            include_top=include_top, pooling=pooling,
-                            classifier_activation=classifier_activation, **options)
+def _imagenet_references(name, depth, plain):
+    resnet = f"resnet{depth}"
+    params = _TORCHVISION_PARAMS[depth]
+    if plain:
+        source, params = _PLAIN_SOURCE.format(resnet, params), params - _PROJECTIONS_18_34
+    else:
+        source = _TORCHVISION.format(resnet)
+    references = [Reference(params, source, trainable_only=True, **_macs(name))]
+    if not plain and depth in _KERAS_PARAMS:
+        references.append(Reference(_KERAS_PARAMS[depth], _KERAS.format(f"ResNet{depth}"),
+                                    options={"use_bias": True}))
+    return tuple(references)
+
+
+def _imagenet_doc(depth, plain):
+    if plain:
+        return (f"The plain {depth}-layer network of {_CITATION}, section 4.1 and Figure 4: "
+                f"ResNet-{depth}'s layers without the shortcuts.")
+    block_type, blocks = _IMAGENET_STAGES[depth]
+    width = " (x4 out)" if block_type == "bottleneck" else ""
+    return (f"ResNet-{depth} from {_CITATION}, Table 1: {', '.join(map(str, blocks))} "
+            f"{block_type} blocks of width {', '.join(map(str, _IMAGENET_FILTERS))}{width}.")
+
+
+def _register_imagenet(depth, plain=False):
+    name = f"plain{depth}" if plain else f"resnet{depth}"
+    description = (
+        f"Plain {depth}-layer network, ResNet-{depth} without shortcuts (Figure 4)" if plain
+        else f"ResNet-{depth}, {_IMAGENET_STAGES[depth][0]} blocks, ImageNet (Table 1)"
+    )
+    _register(
+        name, depth, _imagenet_resnet, description=description,
+        doc=_imagenet_doc(depth, plain), input_shape=_IMAGENET_SHAPE, plain=plain,
+        options=(_USE_BIAS,) if plain else (_shortcut_option("B"), _USE_BIAS),
+        references=_imagenet_references(name, depth, plain),
+    )
 
 
 # --------------------------------------------------------------------- CIFAR models
@@ -407,6 +364,8 @@ def plain34(*, input_shape, classes, include_top, pooling, classifier_activation
 # rounds to the paper's figure (tests/test_arch_modern.py checks the rounding).
 CIFAR_PAPER_PARAMS = {20: "0.27M", 32: "0.46M", 44: "0.66M", 56: "0.85M", 110: "1.7M"}
 _CIFAR_EXACT_PARAMS = {20: 269_722, 32: 464_154, 44: 658_586, 56: 853_018, 110: 1_727_962}
+# Figure 6 (left) trains plain nets of these depths.
+_CIFAR_PLAIN_DEPTHS = (20, 32, 44, 56)
 
 
 def _cifar_reference(depth, plain=False):
@@ -422,99 +381,29 @@ def _cifar_reference(depth, plain=False):
     )
 
 
-def _cifar_metadata(description):
-    return _metadata(description, _CIFAR_SHAPE)
+def _register_cifar(depth, plain=False):
+    n = (depth - 2) // 6
+    if plain:
+        name, description = f"plain{depth}", f"Plain {depth}-layer net for CIFAR-10 (Figure 6)"
+        doc = (f"The plain {depth}-layer network for CIFAR-10 (Figure 6, left) from "
+               f"{_CITATION}, section 4.2: n={n}, no shortcuts.")
+    else:
+        name, description = f"resnet{depth}", f"ResNet-{depth} for CIFAR-10 (section 4.2)"
+        doc = (f"ResNet-{depth} for CIFAR-10 from {_CITATION}, section 4.2: n={n} basic "
+               f"blocks per stage, 6n + 2 = {depth} layers.")
+    _register(
+        name, depth, _cifar_resnet, description=description, doc=doc,
+        input_shape=_CIFAR_SHAPE, plain=plain,
+        options=(_USE_BIAS,) if plain else (_shortcut_option("A"), _USE_BIAS),
+        references=(_cifar_reference(depth, plain),),
+    )
 
 
-_CIFAR_RESNET_OPTIONS = (_shortcut_option("A"), _USE_BIAS)
-
-
-@register_model("resnet20", **_cifar_metadata("ResNet-20 for CIFAR-10 (section 4.2)"),
-                options=_CIFAR_RESNET_OPTIONS, references=(_cifar_reference(20),))
-def resnet20(*, input_shape, classes, include_top, pooling, classifier_activation, **options):
-    """ResNet-20 for CIFAR-10 from "Deep Residual Learning for Image Recognition"
-    (He et al., 2015), section 4.2: n=3 basic blocks per stage, 6n + 2 = 20 layers."""
-    return _cifar_resnet("resnet20", 20, input_shape=input_shape, classes=classes,
-                         include_top=include_top, pooling=pooling,
-                         classifier_activation=classifier_activation, **options)
-
-
-@register_model("resnet32", **_cifar_metadata("ResNet-32 for CIFAR-10 (section 4.2)"),
-                options=_CIFAR_RESNET_OPTIONS, references=(_cifar_reference(32),))
-def resnet32(*, input_shape, classes, include_top, pooling, classifier_activation, **options):
-    """ResNet-32 for CIFAR-10 from "Deep Residual Learning for Image Recognition"
-    (He et al., 2015), section 4.2: n=5 basic blocks per stage, 6n + 2 = 32 layers."""
-    return _cifar_resnet("resnet32", 32, input_shape=input_shape, classes=classes,
-                         include_top=include_top, pooling=pooling,
-                         classifier_activation=classifier_activation, **options)
-
-
-@register_model("resnet44", **_cifar_metadata("ResNet-44 for CIFAR-10 (section 4.2)"),
-                options=_CIFAR_RESNET_OPTIONS, references=(_cifar_reference(44),))
-def resnet44(*, input_shape, classes, include_top, pooling, classifier_activation, **options):
-    """ResNet-44 for CIFAR-10 from "Deep Residual Learning for Image Recognition"
-    (He et al., 2015), section 4.2: n=7 basic blocks per stage, 6n + 2 = 44 layers."""
-    return _cifar_resnet("resnet44", 44, input_shape=input_shape, classes=classes,
-                         include_top=include_top, pooling=pooling,
-                         classifier_activation=classifier_activation, **options)
-
-
-@register_model("resnet56", **_cifar_metadata("ResNet-56 for CIFAR-10 (section 4.2)"),
-                options=_CIFAR_RESNET_OPTIONS, references=(_cifar_reference(56),))
-def resnet56(*, input_shape, classes, include_top, pooling, classifier_activation, **options):
-    """ResNet-56 for CIFAR-10 from "Deep Residual Learning for Image Recognition"
-    (He et al., 2015), section 4.2: n=9 basic blocks per stage, 6n + 2 = 56 layers."""
-    return _cifar_resnet("resnet56", 56, input_shape=input_shape, classes=classes,
-                         include_top=include_top, pooling=pooling,
-                         classifier_activation=classifier_activation, **options)
-
-
-@register_model("resnet110", **_cifar_metadata("ResNet-110 for CIFAR-10 (section 4.2)"),
-                options=_CIFAR_RESNET_OPTIONS, references=(_cifar_reference(110),))
-def resnet110(*, input_shape, classes, include_top, pooling, classifier_activation, **options):
-    """ResNet-110 for CIFAR-10 from "Deep Residual Learning for Image Recognition"
-    (He et al., 2015), section 4.2: n=18 basic blocks per stage, 6n + 2 = 110 layers."""
-    return _cifar_resnet("resnet110", 110, input_shape=input_shape, classes=classes,
-                         include_top=include_top, pooling=pooling,
-                         classifier_activation=classifier_activation, **options)
-
-
-@register_model("plain20", **_cifar_metadata("Plain 20-layer net for CIFAR-10 (Figure 6)"),
-                options=(_USE_BIAS,), references=(_cifar_reference(20, plain=True),))
-def plain20(*, input_shape, classes, include_top, pooling, classifier_activation, **options):
-    """The plain 20-layer network for CIFAR-10 (Figure 6, left) from "Deep Residual
-    Learning for Image Recognition" (He et al., 2015), section 4.2: n=3, no shortcuts."""
-    return _cifar_resnet("plain20", 20, input_shape=input_shape, classes=classes,
-                         include_top=include_top, pooling=pooling,
-                         classifier_activation=classifier_activation, **options)
-
-
-@register_model("plain32", **_cifar_metadata("Plain 32-layer net for CIFAR-10 (Figure 6)"),
-                options=(_USE_BIAS,), references=(_cifar_reference(32, plain=True),))
-def plain32(*, input_shape, classes, include_top, pooling, classifier_activation, **options):
-    """The plain 32-layer network for CIFAR-10 (Figure 6, left) from "Deep Residual
-    Learning for Image Recognition" (He et al., 2015), section 4.2: n=5, no shortcuts."""
-    return _cifar_resnet("plain32", 32, input_shape=input_shape, classes=classes,
-                         include_top=include_top, pooling=pooling,
-                         classifier_activation=classifier_activation, **options)
-
-
-@register_model("plain44", **_cifar_metadata("Plain 44-layer net for CIFAR-10 (Figure 6)"),
-                options=(_USE_BIAS,), references=(_cifar_reference(44, plain=True),))
-def plain44(*, input_shape, classes, include_top, pooling, classifier_activation, **options):
-    """The plain 44-layer network for CIFAR-10 (Figure 6, left) from "Deep Residual
-    Learning for Image Recognition" (He et al., 2015), section 4.2: n=7, no shortcuts."""
-    return _cifar_resnet("plain44", 44, input_shape=input_shape, classes=classes,
-                         include_top=include_top, pooling=pooling,
-                         classifier_activation=classifier_activation, **options)
-
-
-@register_model("plain56", **_cifar_metadata("Plain 56-layer net for CIFAR-10 (Figure 6)"),
-                options=(_USE_BIAS,), references=(_cifar_reference(56, plain=True),))
-def plain56(*, input_shape, classes, include_top, pooling, classifier_activation, **options):
-    """The plain 56-layer network for CIFAR-10 (Figure 6, left) from "Deep Residual
-    Learning for Image Recognition" (He et al., 2015), section 4.2: n=9, no shortcuts."""
-    return _cifar_resnet("plain56", 56, input_shape=input_shape, classes=classes,
-                         include_top=include_top, pooling=pooling,
-                         classifier_activation=classifier_activation, **options)
-
+for _depth in _IMAGENET_STAGES:
+    _register_imagenet(_depth)
+for _depth in (18, 34):
+    _register_imagenet(_depth, plain=True)
+for _depth in CIFAR_PAPER_PARAMS:
+    _register_cifar(_depth)
+for _depth in _CIFAR_PLAIN_DEPTHS:
+    _register_cifar(_depth, plain=True)

@@ -7,19 +7,52 @@ fc1, fc2, predictions, plus the paper's dropout1 and dropout2 after fc1 and fc2;
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import keras
 from keras import layers
 
-from netlib.registry import Option, Reference, register_model
+from netlib.architectures._common import (
+    OPTIONAL_BN,
+    alexnet_procedure,
+    pooled_features,
+    predictions,
+    variant,
+)
+from netlib.registry import BlockPattern, Option, Reference, register_family, register_model
 
-# Table 1 of the paper: convolutions per block (64, 128, 256, 512, 512 filters).
+register_family(
+    "VGG",
+    blocks=(BlockPattern(r"(block\d+)(?=_|$)", r"\1", "VGG: block3_conv1 -> block3"),),
+    recipes=alexnet_procedure(
+        0.0025, 5e-4,
+        "Simonyan & Zisserman, 2014, section 3.1: SGD, momentum 0.9, weight decay 5e-4, "
+        "batch 256, rate 0.01 divided by 10 when validation accuracy stopped improving "
+        "(here: batch 64, rate scaled to 0.0025).",
+    ),
+)
+
+# Table 1 of the paper: the filters of the five blocks.
 _WIDTHS = (64, 128, 256, 512, 512)
-_CONVS_PER_BLOCK = {
-    "vgg11": (1, 1, 2, 2, 2),  # configuration A
-    "vgg13": (2, 2, 2, 2, 2),  # configuration B
-    "vgg16": (2, 2, 3, 3, 3),  # configuration D
-    "vgg19": (2, 2, 4, 4, 4),  # configuration E
-}
+
+
+class _Configuration(NamedTuple):
+    """One column of Table 1 and its published counts."""
+
+    name: str
+    letter: str
+    convs: tuple[int, ...]  # convolutions per block
+    params: int  # keras.applications' and torchvision's
+    macs: float  # torchvision's
+    params_bn: int  # torchvision's trainable count of the batch-normalised variant
+
+
+_CONFIGURATIONS = (
+    _Configuration("vgg11", "A", (1, 1, 2, 2, 2), 132_863_336, 7.61e9, 132_868_840),
+    _Configuration("vgg13", "B", (2, 2, 2, 2, 2), 133_047_848, 11.31e9, 133_053_736),
+    _Configuration("vgg16", "D", (2, 2, 3, 3, 3), 138_357_544, 15.47e9, 138_365_992),
+    _Configuration("vgg19", "E", (2, 2, 4, 4, 4), 143_667_240, 19.63e9, 143_678_248),
+)
 
 _PAPER = "Very Deep Convolutional Networks for Large-Scale Image Recognition"
 _BATCH_NORM = Option(
@@ -38,14 +71,17 @@ def _conv_block(x, block, convs, filters, batch_norm):
         name = f"block{block}_conv{i}"
         if batch_norm:
             x = layers.Conv2D(filters, 3, padding="same", use_bias=False, name=name)(x)
-            x = layers.BatchNormalization(name=f"{name}_bn")(x)
+            x = OPTIONAL_BN.layer(f"{name}_bn")(x)
             x = layers.ReLU(name=f"{name}_relu")(x)
         else:
             x = layers.Conv2D(filters, 3, padding="same", activation="relu", name=name)(x)
     return layers.MaxPooling2D(2, strides=2, name=f"block{block}_pool")(x)
 
 
-def _vgg(name, input_shape, classes, include_top, pooling, classifier_activation, batch_norm):
+def _vgg(
+    name, *, convs, input_shape, classes, include_top, pooling, classifier_activation,
+    batch_norm,
+):
     """The generic VGG of Table 1.
 
     Five blocks of 3x3 'same' convolutions with ReLU (64, 128, 256, 512, 512 filters), each
@@ -57,8 +93,8 @@ def _vgg(name, input_shape, classes, include_top, pooling, classifier_activation
     """
     inputs = keras.Input(shape=input_shape, name="input")
     x = inputs
-    for block, (convs, filters) in enumerate(zip(_CONVS_PER_BLOCK[name], _WIDTHS), start=1):
-        x = _conv_block(x, block, convs, filters, batch_norm)
+    for block, (count, filters) in enumerate(zip(convs, _WIDTHS), start=1):
+        x = _conv_block(x, block, count, filters, batch_norm)
     if include_top:
         x = layers.Flatten(name="flatten")(x)
         # Section 3.1: dropout 0.5 regularises the first two fully connected layers.
@@ -66,26 +102,31 @@ def _vgg(name, input_shape, classes, include_top, pooling, classifier_activation
         x = layers.Dropout(0.5, name="dropout1")(x)
         x = layers.Dense(4096, activation="relu", name="fc2")(x)
         x = layers.Dropout(0.5, name="dropout2")(x)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    elif pooling == "avg":
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-    elif pooling == "max":
-        x = layers.GlobalMaxPooling2D(name="max_pool")(x)
+        x = predictions(x, classes, classifier_activation)
+    else:
+        x = pooled_features(x, pooling)
     return keras.Model(inputs, x, name=name)
 
 
-def _register(name, configuration, params, macs, params_bn):
-    """Register one configuration of Table 1 under `name`.
+def _register(config: _Configuration) -> None:
+    """Register one configuration of Table 1 with its published counts.
 
-    `params_bn` is torchvision's trainable count of the batch-normalised variant, whose
-    convolutions keep their biases; ours drop them, one per filter.
+    torchvision's batch-normalised variant keeps the convolutions' biases; ours drop them,
+    one per filter.
     """
-    biases = sum(c * w for c, w in zip(_CONVS_PER_BLOCK[name], _WIDTHS))
-    return register_model(
-        name,
+    biases = sum(c * w for c, w in zip(config.convs, _WIDTHS))
+    depth = sum(config.convs) + 3
+    doc = (
+        f"VGG-{depth}, configuration {config.letter} ({sum(config.convs)} convolutions, "
+        f"{'-'.join(map(str, config.convs))} per block), after Simonyan and Zisserman, "
+        f'"{_PAPER}" (ICLR 2015), Table 1. See `_vgg` for the layout and the `batch_norm` '
+        "option."
+    )
+    register_model(
+        config.name,
         family="VGG",
-        description=f"VGG configuration {configuration}: "
-        f"{sum(_CONVS_PER_BLOCK[name]) + 3} weight layers, all convolutions 3x3.",
+        description=f"VGG configuration {config.letter}: {depth} weight layers, all "
+        "convolutions 3x3.",
         paper=_PAPER,
         authors="Karen Simonyan, Andrew Zisserman",
         year=2014,
@@ -95,59 +136,23 @@ def _register(name, configuration, params, macs, params_bn):
         options=(_BATCH_NORM,),
         references=(
             Reference(
-                params,
-                f"keras.applications and torchvision count of configuration {configuration} "
+                config.params,
+                f"keras.applications and torchvision count of configuration {config.letter} "
                 "(the paper's Table 2 rounds it to millions).",
-                macs=macs,
+                macs=config.macs,
                 macs_source=_TORCHVISION,
             ),
             Reference(
-                params_bn - biases,
-                f"Arithmetic from torchvision's {name}_bn ({params_bn:,} trainable) less "
-                f"the {biases:,} convolution biases this build leaves out before batch "
-                "normalisation.",
+                config.params_bn - biases,
+                f"Arithmetic from torchvision's {config.name}_bn ({config.params_bn:,} "
+                f"trainable) less the {biases:,} convolution biases this build leaves out "
+                "before batch normalisation.",
                 trainable_only=True,
                 options={"batch_norm": True},
             ),
         ),
-    )
+    )(variant(config.name, doc, _vgg, convs=config.convs))
 
 
-@_register("vgg11", "A", 132_863_336, 7.61e9, params_bn=132_868_840)
-def vgg11(*, input_shape, classes, include_top, pooling, classifier_activation, batch_norm=False):
-    """VGG-11, configuration A (8 convolutions, 1-1-2-2-2 per block), after Simonyan and
-    Zisserman, "Very Deep Convolutional Networks for Large-Scale Image Recognition" (ICLR
-    2015), Table 1. See `_vgg` for the layout and the `batch_norm` option."""
-    return _vgg(
-        "vgg11", input_shape, classes, include_top, pooling, classifier_activation, batch_norm
-    )
-
-
-@_register("vgg13", "B", 133_047_848, 11.31e9, params_bn=133_053_736)
-def vgg13(*, input_shape, classes, include_top, pooling, classifier_activation, batch_norm=False):
-    """VGG-13, configuration B (10 convolutions, 2 per block), after Simonyan and
-    Zisserman, "Very Deep Convolutional Networks for Large-Scale Image Recognition" (ICLR
-    2015), Table 1. See `_vgg` for the layout and the `batch_norm` option."""
-    return _vgg(
-        "vgg13", input_shape, classes, include_top, pooling, classifier_activation, batch_norm
-    )
-
-
-@_register("vgg16", "D", 138_357_544, 15.47e9, params_bn=138_365_992)
-def vgg16(*, input_shape, classes, include_top, pooling, classifier_activation, batch_norm=False):
-    """VGG-16, configuration D (13 convolutions, 2-2-3-3-3 per block), after Simonyan and
-    Zisserman, "Very Deep Convolutional Networks for Large-Scale Image Recognition" (ICLR
-    2015), Table 1. See `_vgg` for the layout and the `batch_norm` option."""
-    return _vgg(
-        "vgg16", input_shape, classes, include_top, pooling, classifier_activation, batch_norm
-    )
-
-
-@_register("vgg19", "E", 143_667_240, 19.63e9, params_bn=143_678_248)
-def vgg19(*, input_shape, classes, include_top, pooling, classifier_activation, batch_norm=False):
-    """VGG-19, configuration E (16 convolutions, 2-2-4-4-4 per block), after Simonyan and
-    Zisserman, "Very Deep Convolutional Networks for Large-Scale Image Recognition" (ICLR
-    2015), Table 1. See `_vgg` for the layout and the `batch_norm` option."""
-    return _vgg(
-        "vgg19", input_shape, classes, include_top, pooling, classifier_activation, batch_norm
-    )
+for _config in _CONFIGURATIONS:
+    _register(_config)

@@ -71,6 +71,7 @@ def add_commands(commands) -> None:
 
 def run_summary(args) -> int:
     import netlib
+    from netlib.inspect import render
     from netlib.inspect.store import summarize_config
 
     info = netlib.model_info(args.name)
@@ -82,16 +83,16 @@ def run_summary(args) -> int:
     if args.format == "json":
         print(summary.to_json(blocks=args.blocks))
     elif args.format == "csv":
-        sys.stdout.write(summary.to_csv(blocks=args.blocks))
+        sys.stdout.write(render.csv_text(summary, blocks=args.blocks))
     else:
         checks = reference_checks(info, summary, options, args.classes, args.input_size)
         if args.format == "markdown":
-            sys.stdout.write(summary.to_markdown(blocks=args.blocks))
+            sys.stdout.write(render.markdown_text(summary, blocks=args.blocks))
             print("\n".join(_checks_as_text(checks, markdown=True)))
         elif sys.stdout.isatty():
             _print_rich(summary, blocks=args.blocks, extra=_checks_as_text(checks))
         else:
-            sys.stdout.write(summary.to_table(width=100, blocks=args.blocks))
+            sys.stdout.write(render.plain_text(summary, width=100, blocks=args.blocks))
             print("\n".join(_checks_as_text(checks)))
     return 0
 
@@ -111,21 +112,23 @@ def parse_options(info, pairs: list[str]) -> dict:
 def reference_checks(info, summary, options: dict, classes: int, input_size) -> list[str]:
     """Our counts against the published ones for exactly this configuration, one check
     a line ([] when the registry has no figure for it)."""
-    ref = info.reference_for(options, classes, input_size)
+    from netlib.formatting import count, si
+
+    check = info.check_reference(summary.totals, options, classes, input_size)
+    ref = check.reference
     if ref is None:
         return []
-    totals = summary.totals
-    ours = totals.trainable_params if ref.trainable_only else totals.params
-    kind = "trainable" if ref.trainable_only else "total"
-    verdict = "matches" if ours == ref.params else f"DIFFERS by {ours - ref.params:+,}"
-    checks = [f"params {ours:,} {kind}; {ref.source.rstrip('.')}: {ref.params:,} - {verdict}"]
-    if ref.macs:
-        off = totals.macs / ref.macs - 1
-        verdict = (f"within {ref.macs_tolerance:.0%}" if abs(off) <= ref.macs_tolerance
-                   else f"OFF by {off:+.1%} (tolerance {ref.macs_tolerance:.0%})")
+    kind = "trainable" if check.trainable_only else "total"
+    verdict = "matches" if check.params_match else f"DIFFERS by {check.counted - ref.params:+,}"
+    checks = [f"params {count(check.counted)} {kind}; {ref.source.rstrip('.')}: "
+              f"{count(ref.params)} - {verdict}"]
+    if check.macs_match is not None:
+        verdict = (f"within {ref.macs_tolerance:.0%}" if check.macs_match
+                   else f"OFF by {check.macs_offset:+.1%} (tolerance {ref.macs_tolerance:.0%})")
         source = ref.macs_source.rstrip(".") or "reference"
-        checks.append(f"MACs {totals.macs / 1e9:.3f} G; {source}: "
-                      f"{ref.macs / 1e9:.3f} G - {verdict}")
+        # Four figures: the published ones have two or three, and a tolerance of a few %.
+        checks.append(f"MACs {si(check.macs, digits=4)}; {source}: "
+                      f"{si(ref.macs, digits=4)} - {verdict}")
     return checks
 
 
@@ -187,15 +190,16 @@ def run_list(args) -> int:
     if args.format == "json":
         print(json.dumps([_list_entry(i, counts.get(i.name)) for i in infos], indent=2))
         return 0
+    from netlib import formatting
+
     headers = ("Name", "Family", "Year", "Input", "Params", "MACs")
     aligns = ("left", "left", "right", "right", "right", "right")
     rows = []
     for info in infos:
-        count = counts.get(info.name)
+        count = counts.get(info.name, {})
         rows.append([
-            info.name, info.family, str(info.year), "x".join(map(str, info.input_shape)),
-            f"{count['params']:,}" if count else "-",
-            f"{count['macs'] / 1e9:.2f} G" if count else "-",
+            info.name, info.family, str(info.year), formatting.shape(info.input_shape),
+            formatting.count(count.get("params")), formatting.si(count.get("macs")),
         ])
     if sys.stdout.isatty():
         from rich.console import Console

@@ -33,7 +33,10 @@ class _Facts(NamedTuple):
 
 
 def summarize(
-    model, *, input_shape: Sequence[int] | Sequence[Sequence[int]] | None = None
+    model,
+    *,
+    input_shape: Sequence[int] | Sequence[Sequence[int]] | None = None,
+    family: str | None = None,
 ) -> Summary:
     """The layer table of a Keras functional or sequential model.
 
@@ -41,7 +44,8 @@ def summarize(
     receptive field and jump, activation size; `Totals` for the model. Nested models are
     expanded (rows named "outer/inner"). `input_shape` (no batch axis; a list of shapes
     for several inputs) measures the model at another input size, and is required when
-    the model's input has undefined dimensions.
+    the model's input has undefined dimensions. `family` (a registry family, such as
+    "ResNet") groups the rows by that family's block patterns; None tries every family's.
 
     MACs are multiply-accumulates per image (see `netlib.inspect.macs` for the rules; FLOPs
     are 2 x MACs); receptive fields follow Araujo et al. (see `netlib.inspect.receptive`).
@@ -56,11 +60,11 @@ def summarize(
             f"model in a functional one."
         )
     specs = _input_specs(graph, input_shape)
-    key = (tuple(tuple(s.shape) for s in specs), _fingerprint(model))
+    key = (tuple(tuple(s.shape) for s in specs), _fingerprint(model), family)
     with _CACHE_LOCK:
         found = _CACHE.get(model, {}).get(key)
     if found is None:
-        found = _Tabulator(model, specs).run()
+        found = _Tabulator(model, specs, family).run()
         with _CACHE_LOCK:
             _CACHE.setdefault(model, {})[key] = found
     return found
@@ -123,8 +127,9 @@ def _example(shape: tuple) -> tuple:
 class _Tabulator:
     """Builds the rows while `walk` visits the graph."""
 
-    def __init__(self, model, input_specs):
+    def __init__(self, model, input_specs, family):
         self.model = model
+        self.family = family
         self.input_specs = input_specs
         self.input_space = tuple(input_specs[0].shape[1:-1])
         self.rows: list[Row] = []
@@ -161,7 +166,7 @@ class _Tabulator:
         row = Row(
             name=name,
             type=type(layer).__name__,
-            block=block_of(name),
+            block=block_of(name, self.family),
             inbound=tuple(e.producer for e in inputs),
             input_shapes=input_shapes,
             output_shape=output_shapes[0],

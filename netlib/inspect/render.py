@@ -1,5 +1,10 @@
 """Text forms of a `Summary`: a plain table, Markdown, CSV, and the cells a richer
-front end (the CLI's rich table, the app's table view) lays out itself."""
+front end (the CLI's rich table) lays out itself. Numbers follow `netlib.formatting`.
+
+    >>> print(plain_text(netlib.summarize(model)))
+
+This module reads summaries; netlib.inspect.summary does not import it.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ import dataclasses
 import io
 import textwrap
 
+from netlib import formatting
 from netlib.inspect.summary import Block, Row, Summary
 
 # Short forms of long Keras class names, so that the text table fits 100 columns.
@@ -64,16 +70,17 @@ def table_cells(summary: Summary, *, blocks: bool = False) -> Cells:
 def totals_lines(summary: Summary) -> list[str]:
     """The totals beneath the table, conventions stated."""
     t = summary.totals
+    count, si, size_of = formatting.count, formatting.si, formatting.size_in_bytes
     lines = [
-        f"Params: {t.params:,} = trainable {t.trainable_params:,} + non-trainable "
-        f"{t.non_trainable_params:,}; weights {_mib(t.weight_bytes)}",
-        f"MACs per image: {t.macs:,} ({_si(t.macs)}); FLOPs = 2 x MACs = {_si(t.flops)}",
-        f"Activations per image: {t.activation_elements:,} values, "
-        f"{_mib(t.activation_bytes)} (sum of every layer's output, input included)",
+        f"Params: {count(t.params)} = trainable {count(t.trainable_params)} + non-trainable "
+        f"{count(t.non_trainable_params)}; weights {size_of(t.weight_bytes)}",
+        f"MACs per image: {count(t.macs)} ({si(t.macs)}); FLOPs = 2 x MACs = {si(t.flops)}",
+        f"Activations per image: {count(t.activation_elements)} values, "
+        f"{size_of(t.activation_bytes)} (sum of every layer's output, input included)",
     ]
     if t.receptive_field_layer:
-        size = "not defined" if t.receptive_field is None else f"{t.receptive_field} px"
-        jump = "-" if t.jump is None else t.jump
+        size = "not defined" if t.receptive_field is None else f"{count(t.receptive_field)} px"
+        jump = count(t.jump)
         lines.append(
             f"Receptive field: {size}, jump {jump}, at {t.receptive_field_layer} "
             f"(the last layer with a spatial output)"
@@ -84,7 +91,7 @@ def totals_lines(summary: Summary) -> list[str]:
 
 def title_line(summary: Summary) -> str:
     return (
-        f"Model: {summary.name}  input {_shape(summary.input_shape)}  "
+        f"Model: {summary.name}  input {formatting.shape(summary.input_shape)}  "
         f"compute dtype {summary.compute_dtype}"
     )
 
@@ -154,11 +161,8 @@ def _row_cells(row: Row) -> list[str]:
     return [
         row.name,
         SHORT_TYPES.get(row.type, row.type),
-        _shape(row.output_shape) + extra,
-        f"{row.params:,}",
-        f"{row.macs:,}",
-        _field_cell(row),
-        "-" if row.jump is None else str(row.jump),
+        formatting.shape(row.output_shape) + extra,
+        *_figures(row, row.receptive_field_axes),
     ]
 
 
@@ -166,25 +170,19 @@ def _block_cells(block: Block) -> list[str]:
     return [
         block.name or "-",
         str(len(block.rows)),
-        _shape(block.output_shape),
-        f"{block.params:,}",
-        f"{block.macs:,}",
-        _field_cell(block),
-        "-" if block.jump is None else str(block.jump),
+        formatting.shape(block.output_shape),
+        *_figures(block),
     ]
 
 
-def _field_cell(item: Row | Block) -> str:
-    if item.field_kind == "global":
-        return "global"
-    if item.receptive_field is not None:
-        return str(item.receptive_field)
-    axes = getattr(item, "receptive_field_axes", None)
-    return _shape(axes) if axes else "-"
-
-
-def _shape(shape) -> str:
-    return "x".join("?" if d is None else str(d) for d in shape) if shape else "-"
+def _figures(item: Row | Block, axes=None) -> list[str]:
+    """Params, MACs, receptive field and jump of a row or block."""
+    return [
+        formatting.count(item.params),
+        formatting.count(item.macs),
+        formatting.receptive_field(item.receptive_field, item.field_kind, axes),
+        formatting.count(item.jump),
+    ]
 
 
 def _fit(text: str, width: int, marker: str) -> str:
@@ -220,21 +218,10 @@ def _csv_value(value) -> str:
         return ""
     if isinstance(value, tuple):
         if value and all(isinstance(v, tuple) for v in value):
-            return " ".join(_shape(v) for v in value)
+            return " ".join(formatting.shape(v) for v in value)
         if value and all(isinstance(v, str) for v in value):
             return " ".join(value)
         if value and all(isinstance(v, Row) for v in value):
             return str(len(value))
-        return _shape(value) if value else ""
+        return formatting.shape(value) if value else ""
     return str(value)
-
-
-def _si(count: int) -> str:
-    for scale, suffix in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")):
-        if count >= scale:
-            return f"{count / scale:.2f} {suffix}"
-    return str(count)
-
-
-def _mib(count: int) -> str:
-    return f"{count / 2**20:,.1f} MiB"

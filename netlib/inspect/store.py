@@ -43,7 +43,7 @@ def summarize_config(
     if stored is not None:
         return stored
     model = netlib.build(name, input_shape=size, classes=classes, **resolved)
-    summary = netlib.summarize(model)
+    summary = netlib.summarize(model, family=netlib.model_info(name).family)
     _write(path, summary)
     return summary
 
@@ -93,12 +93,14 @@ def config_key(name: str, input_size: int, classes: int, options: Mapping[str, A
 @functools.lru_cache(maxsize=None)  # the sources do not change under a running process
 def source_digest(name: str) -> str:
     """A digest of the code a registry network's tables and counts come from: its
-    builder's module, ConvLab's custom layers, and netlib.inspect."""
+    builder's module, the pieces builders share (netlib/architectures/_*.py), ConvLab's
+    custom layers, and netlib.inspect."""
     import netlib
 
     module = sys.modules[netlib.model_info(name).builder.__module__]
     netlib_dir = Path(netlib.__file__).parent
-    sources = [Path(module.__file__), *sorted((netlib_dir / "layers").glob("*.py")),
+    sources = [Path(module.__file__), *sorted((netlib_dir / "architectures").glob("_*.py")),
+               *sorted((netlib_dir / "layers").glob("*.py")),
                *sorted((netlib_dir / "inspect").glob("*.py"))]
     digest = hashlib.sha256()
     for source in sources:

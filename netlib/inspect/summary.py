@@ -1,7 +1,8 @@
 """The layer table of a model: `Row`s, `Block`s, `Totals` and the `Summary` that holds them.
 
 Plain data (frozen dataclasses of ints, strings and tuples), so that a summary can be
-cached, compared, sent to another thread, and written as JSON, CSV, Markdown or text.
+cached, compared, sent to another thread, and written as JSON (here) or as CSV, Markdown
+or text (`netlib.inspect.render`, which reads summaries; this module does not import it).
 """
 
 from __future__ import annotations
@@ -157,24 +158,6 @@ class Summary:
 
     def to_json(self, *, blocks: bool = False, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(blocks=blocks), indent=indent)
-
-    def to_csv(self, *, blocks: bool = False) -> str:
-        """One line per row (or block), every field; shapes as 56x56x64. No totals."""
-        from netlib.inspect import render
-
-        return render.csv_text(self, blocks=blocks)
-
-    def to_markdown(self, *, blocks: bool = False) -> str:
-        """A Markdown table with the totals and notes beneath."""
-        from netlib.inspect import render
-
-        return render.markdown_text(self, blocks=blocks)
-
-    def to_table(self, width: int = 100, *, blocks: bool = False) -> str:
-        """Plain text (ASCII) at most `width` columns wide, totals and notes beneath."""
-        from netlib.inspect import render
-
-        return render.plain_text(self, width=width, blocks=blocks)
 
 
 def _block_dict(block: Block) -> dict:

@@ -7,16 +7,18 @@ app's Train page and of `python main.py train`).
     >>> outcome.run_dir                     # runs/20250101-120000-lenet5
     >>> Trainer.resume(outcome.run_dir).fit()
 
-Modules: config (TrainConfig, per-family defaults), events (what fit reports), model (the
-training and inference models, optimizer, schedule), dataset (netlib.data to batches),
-callbacks, checkpoint (resume state), trainer (Trainer). The run folder it writes, and the
-atomic writer, are netlib.runs (read without Keras).
+Modules: config (TrainConfig: one schema of every setting, the family's default
+recipe), events (what fit reports), model (the training and inference models,
+optimizer, schedule), dataset (netlib.data to batches), batchnorm (statistics
+re-estimated each epoch), diagnose (when validation and training disagree),
+callbacks, checkpoint (resume state), trainer (Trainer). The run folder it writes,
+and the atomic writer, are netlib.runs (read without Keras).
 
 Importing this package is cheap; Keras is imported when `Trainer` or the model helpers are
 first used.
 """
 
-from netlib.train.config import FAMILY_DEFAULTS, TrainConfig, defaults_for
+from netlib.train.config import TrainConfig, defaults_for
 from netlib.train.events import (
     BatchEnd,
     EpochEnd,
@@ -30,7 +32,6 @@ from netlib.train.events import (
 )
 
 __all__ = [
-    "FAMILY_DEFAULTS",
     "BatchEnd",
     "EpochEnd",
     "Event",

@@ -38,8 +38,7 @@ __all__ = [
     "SETTINGS",
     "GROUPS",
     "TrainConfig",
-    "FamilyDefaults",
-    "FAMILY_DEFAULTS",
+    "defaults_for",
     "OPTIMIZERS",
     "SCHEDULES",
     "MIXED_PRECISION",
@@ -47,7 +46,6 @@ __all__ = [
     "MONITORS",
     "COLOR_MODES",
     "RESIZE_MODES",
-    "defaults_for",
 ]
 
 OPTIMIZERS = ("sgd", "adam", "adamw")
@@ -427,10 +425,12 @@ class TrainConfig:
         model: str,
         dataset: str | os.PathLike,
         *,
+        recipe: str = "default",
         notices: list[str] | None = None,
         **overrides: Any,
     ) -> TrainConfig:
-        """A config with the defaults of `model`'s family, then `overrides` on top.
+        """A config with the defaults of `model`'s family (its recipe `recipe`: "default",
+        or "paper" where the family keeps the papers' settings), then `overrides` on top.
 
         `model_options` in the overrides are merged into (not substituted for) the
         family's options. A `batch_size` given without a `learning_rate` scales the
@@ -438,7 +438,7 @@ class TrainConfig:
         without a `warmup_epochs` cuts the family's warm-up to a quarter of a shorter run.
         Each such adaptation is described in `notices` (a list, when given).
         """
-        defaults = dict(defaults_for(model).values)
+        defaults = dict(defaults_for(model, recipe).values)
         said: list[str] = []
         if "batch_size" in overrides and "learning_rate" not in overrides:
             # Keep the family's rate per image: scale it with the batch (Goyal et al., 2017).
@@ -643,137 +643,27 @@ def _check_together(config: TrainConfig) -> None:
 
 # ------------------------------------------------------------------- family defaults
 
-
-@dataclasses.dataclass(frozen=True)
-class FamilyDefaults:
-    """Training defaults for the models whose names start with `prefix`, and their source."""
-
-    prefix: str
-    values: Mapping[str, Any]
-    source: str
-
-
 # The papers trained on ImageNet (1.2 M images, batches of 128-4096, 50-350 epochs, on many
-# GPUs); ConvLab trains on a user's folder of hundreds to thousands of images. So each entry
-# keeps the paper's optimizer, momentum, weight decay and kind of schedule, scales the
-# learning rate linearly with the batch size (Goyal et al., 2017, "Accurate, Large Minibatch
-# SGD") and shortens the run. "Measured here" marks values checked on this project's
-# bundled data (tests/test_train_learning.py); the others follow the papers and are not
-# measured here. Longest prefix wins (mobilenet_v2 before mobilenet).
-FAMILY_DEFAULTS: tuple[FamilyDefaults, ...] = (
-    FamilyDefaults(
-        "lenet",
-        dict(
-            optimizer="adam", learning_rate=1e-3, batch_size=32, epochs=15,
-            schedule="constant", weight_decay=0.0, normalization="dataset",
-        ),
-        "Measured here: Adam at 1e-3, batch 32, reaches >= 97% validation accuracy on the "
-        "bundled digits within 15 epochs. (LeCun et al., 1998 used a stochastic diagonal "
-        "Levenberg-Marquardt method for 20 passes, with no direct Keras counterpart.)",
-    ),
-    FamilyDefaults(
-        "alexnet",
-        dict(
-            optimizer="sgd", momentum=0.9, learning_rate=0.005, batch_size=64, epochs=60,
-            weight_decay=5e-4, schedule="plateau", lr_decay_factor=0.1, plateau_patience=5,
-        ),
-        "Krizhevsky et al., 2012, section 5: SGD, momentum 0.9, weight decay 5e-4, batch "
-        "128, learning rate 0.01 divided by 10 when the validation error stopped improving "
-        "(here: batch 64, rate scaled to 0.005).",
-    ),
-    FamilyDefaults(
-        "nin",
-        dict(
-            optimizer="sgd", momentum=0.9, learning_rate=0.005, batch_size=64, epochs=60,
-            weight_decay=1e-4, schedule="plateau", lr_decay_factor=0.1, plateau_patience=5,
-        ),
-        "Lin et al., 2013, section 4.1: the AlexNet procedure (SGD with momentum, rate "
-        "divided by 10 when accuracy stops improving); batch 64, rate 0.005.",
-    ),
-    FamilyDefaults(
-        "vgg",
-        dict(
-            optimizer="sgd", momentum=0.9, learning_rate=0.0025, batch_size=64, epochs=60,
-            weight_decay=5e-4, schedule="plateau", lr_decay_factor=0.1, plateau_patience=5,
-        ),
-        "Simonyan & Zisserman, 2014, section 3.1: SGD, momentum 0.9, weight decay 5e-4, "
-        "batch 256, rate 0.01 divided by 10 when validation accuracy stopped improving "
-        "(here: batch 64, rate scaled to 0.0025).",
-    ),
-    FamilyDefaults(
-        "googlenet",
-        dict(
-            optimizer="sgd", momentum=0.9, learning_rate=0.01, batch_size=64, epochs=60,
-            weight_decay=2e-4, schedule="step", lr_decay_factor=0.1,
-            lr_milestones=(0.5, 0.75),
-        ),
-        "Szegedy et al., 2014, section 6: asynchronous SGD with momentum 0.9 and a rate "
-        "cut by 4% every 8 epochs over a long run; over a short run, a step schedule (/10 "
-        "at 50% and 75%) with weight decay 2e-4 (the Caffe reference model's).",
-    ),
-    FamilyDefaults(
-        "resnet",
-        dict(
-            optimizer="sgd", momentum=0.9, learning_rate=0.05, batch_size=64, epochs=40,
-            weight_decay=1e-4, schedule="step", lr_decay_factor=0.1,
-            lr_milestones=(0.5, 0.75), augment=None,
-        ),
-        "He et al., 2015, section 4.2 (CIFAR-10): SGD, momentum 0.9, weight decay 1e-4, "
-        "batch 128, rate 0.1 divided by 10 at 50% and 75% of training (here: batch 64, "
-        "rate 0.05). Not tuned here: on a few hundred images these settings learned "
-        "slowly in short CPU runs; tests/test_train_learning.py trains resnet20 with Adam "
-        "and augmentation instead.",
-    ),
-    FamilyDefaults(
-        "plain",
-        dict(
-            optimizer="sgd", momentum=0.9, learning_rate=0.05, batch_size=64, epochs=40,
-            weight_decay=1e-4, schedule="step", lr_decay_factor=0.1,
-            lr_milestones=(0.5, 0.75),
-        ),
-        "The plain baselines of He et al., 2015 trained exactly as their ResNets.",
-    ),
-    FamilyDefaults(
-        "mobilenet",
-        dict(
-            optimizer="sgd", momentum=0.9, nesterov=True, learning_rate=0.025, batch_size=64,
-            epochs=60, weight_decay=4e-5, schedule="cosine", warmup_epochs=2.0,
-            label_smoothing=0.1,
-        ),
-        "Howard et al., 2017 trained with RMSProp and little weight decay on depthwise "
-        "filters; RMSProp's rates do not scale down to small batches reliably, so: SGD "
-        "with Nesterov momentum, weight decay 4e-5, cosine decay with warm-up (Goyal et "
-        "al., 2017; Loshchilov & Hutter, 2017), rate 0.1 per 256 images.",
-    ),
-    FamilyDefaults(
-        "mobilenet_v2",
-        dict(
-            optimizer="sgd", momentum=0.9, nesterov=True, learning_rate=0.025, batch_size=64,
-            epochs=60, weight_decay=4e-5, schedule="cosine", warmup_epochs=2.0,
-            label_smoothing=0.1,
-        ),
-        "Sandler et al., 2018, section 6.1: weight decay 4e-5 (kept); their RMSProp at "
-        "0.045 for batch 96 is replaced, as for MobileNet v1, by SGD with Nesterov momentum "
-        "and cosine decay with warm-up at 0.1 per 256 images.",
-    ),
-    FamilyDefaults(
-        "efficientnet",
-        dict(
-            optimizer="sgd", momentum=0.9, nesterov=True, learning_rate=0.025, batch_size=64,
-            epochs=60, weight_decay=1e-5, schedule="cosine", warmup_epochs=2.0,
-            label_smoothing=0.1,
-        ),
-        "Tan & Le, 2019, section 5.2: weight decay 1e-5 and label smoothing 0.1 (kept); "
-        "their RMSProp at 0.256 for batch 4096 is replaced by SGD with Nesterov momentum "
-        "and cosine decay with warm-up at 0.1 per 256 images.",
-    ),
-)
+# GPUs); ConvLab trains on a user's folder of hundreds to thousands of images. So each
+# family's "default" recipe (declared beside its builders, netlib/architectures/) keeps the
+# paper's optimizer, momentum, weight decay and kind of schedule, scales the learning rate
+# linearly with the batch size (Goyal et al., 2017, "Accurate, Large Minibatch SGD") and
+# shortens the run. "Measured here" marks values checked on this project's bundled data;
+# the others follow the papers and are not measured here.
+_GENERIC = registry.Recipe("default", {}, "TrainConfig's generic defaults.")
 
 
-def defaults_for(model: str) -> FamilyDefaults:
-    """The training defaults for `model` (ValueError naming the valid models if unknown)."""
-    registry.model_info(model)
-    matches = [d for d in FAMILY_DEFAULTS if model.startswith(d.prefix)]
-    if not matches:
-        return FamilyDefaults("", {}, "TrainConfig's generic defaults.")
-    return max(matches, key=lambda d: len(d.prefix))
+def defaults_for(model: str, recipe: str = "default") -> registry.Recipe:
+    """The training defaults of `model`: its family's recipe `recipe` (`.values`, `.source`;
+    "default" is a family without recipes' generic one). ValueError naming the valid models
+    or recipes if unknown."""
+    recipes = registry.model_info(model).recipes
+    if recipe in recipes:
+        return recipes[recipe]
+    if recipe == "default":
+        return _GENERIC
+    raise ConfigError(
+        None,
+        f"{model} has no training recipe {recipe!r}; its recipes are: "
+        f"{', '.join(recipes) or 'default'}.",
+    )
