@@ -82,13 +82,15 @@ def test_lists_typed_with_spaces_are_accepted_and_written_back_alike(config):
 
 def test_a_short_run_cuts_the_family_warm_up_and_says_so(tmp_path):
     notices = []
-    config = TrainConfig.for_model("mobilenet_v2", tmp_path, epochs=2, notices=notices)
-    family = TrainConfig.for_model("mobilenet_v2", tmp_path)
+    config = TrainConfig.for_model("mobilenet_v2", tmp_path, recipe="paper", epochs=2,
+                                   notices=notices)
+    family = TrainConfig.for_model("mobilenet_v2", tmp_path, recipe="paper")
     assert family.warmup_epochs > 0.5 and config.warmup_epochs == 0.5
     assert any("warmup_epochs" in n and "quarter" in n for n in notices)
     # A warm-up the user asked for is theirs: refused if it cannot fit, never changed.
     with pytest.raises(ConfigError, match="warmup_epochs must be below epochs"):
-        TrainConfig.for_model("mobilenet_v2", tmp_path, epochs=2, warmup_epochs=2)
+        TrainConfig.for_model("mobilenet_v2", tmp_path, recipe="paper", epochs=2,
+                              warmup_epochs=2)
 
 
 def test_checking_a_config_builds_no_augmentation_layers(tmp_path):

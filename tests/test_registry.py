@@ -101,9 +101,14 @@ def test_every_family_declares_block_patterns_and_a_default_recipe():
 def test_a_model_reads_its_familys_recipes_or_its_own():
     resnet20 = netlib.model_info("resnet20")
     assert resnet20.recipe() is family_info("ResNet").recipes["default"]
-    assert resnet20.recipe("paper").values == resnet20.recipe().values
+    # The default is measured on small data; the paper's SGD schedule stays as "paper".
+    assert resnet20.recipe().values["optimizer"] == "adam"
+    assert resnet20.recipe("paper").values["optimizer"] == "sgd"
     plain20 = netlib.model_info("plain20")  # family ResNet, trained as its ResNet
-    assert plain20.family == "ResNet" and "plain baselines" in plain20.recipe().source
+    assert plain20.family == "ResNet" and "plain baselines" in plain20.recipe("paper").source
+    # An ImageNet network's own default: the family's, at a size a CPU trains at.
+    resnet18 = netlib.model_info("resnet18").recipe()
+    assert resnet18.values == {**resnet20.recipe().values, "image_size": 64}
     assert defaults_for("mobilenet_v2") is family_info("MobileNetV2").recipes["default"]
     with pytest.raises(ValueError, match="recipes are: default, paper"):
         resnet20.recipe("imagenet")

@@ -119,7 +119,7 @@ def test_bad_settings_name_the_valid_ones(tmp_path, change, message):
 
 
 def test_command_line_settings_and_family_defaults(tmp_path):
-    config = TrainConfig.for_model("resnet20", tmp_path)
+    config = TrainConfig.for_model("resnet20", tmp_path, recipe="paper")
     assert (config.optimizer, config.momentum, config.schedule) == ("sgd", 0.9, "step")
     assert config.with_setting("shortcut", "B").model_options["shortcut"] == "B"
     assert config.with_setting("epochs", "7").epochs == 7
@@ -128,7 +128,7 @@ def test_command_line_settings_and_family_defaults(tmp_path):
     with pytest.raises(ValueError, match="neither a training setting .* nor an option"):
         config.with_setting("depth", "3")
     # A batch size without a rate keeps the family's rate per image.
-    halved = TrainConfig.for_model("resnet20", tmp_path, batch_size=32)
+    halved = TrainConfig.for_model("resnet20", tmp_path, recipe="paper", batch_size=32)
     assert math.isclose(halved.learning_rate, config.learning_rate / 2)
 
 

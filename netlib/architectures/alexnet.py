@@ -16,6 +16,7 @@ from netlib.architectures._common import (
     alexnet_procedure,
     pooled_features,
     predictions,
+    small_data,
 )
 from netlib.layers import LocalResponseNormalization
 from netlib.registry import Option, Reference, register_family, register_model
@@ -23,11 +24,21 @@ from netlib.registry import Option, Reference, register_family, register_model
 register_family(
     "AlexNet",
     blocks=(STAGE_NAMES,),  # conv1_conv -> conv1, fc6_dense -> fc6
-    recipes=alexnet_procedure(
-        0.005, 5e-4,
-        "Krizhevsky et al., 2012, section 5: SGD, momentum 0.9, weight decay 5e-4, batch "
-        "128, learning rate 0.01 divided by 10 when the validation error stopped improving "
-        "(here: batch 64, rate scaled to 0.005).",
+    recipes=(
+        small_data(
+            3e-4, 8,
+            "Measured here (benchmarks/small_data.py, the digits as RGB, 2-core CPU): Adam at 3e-4 (1e-4 reached 87.7% in "
+            "6 epochs) at 67 px, AlexNet's smallest input, 96.9% validation accuracy after "
+            "8 epochs; the paper's SGD at its scaled rate barely started in such runs. On "
+            "a GPU, 227 px, the paper's size, is within reach: set image_size.",
+            image_size=67,
+        ),
+        alexnet_procedure(
+            0.005, 5e-4,
+            "Krizhevsky et al., 2012, section 5: SGD, momentum 0.9, weight decay 5e-4, batch "
+            "128, learning rate 0.01 divided by 10 when the validation error stopped "
+            "improving (here: batch 64, rate scaled to 0.005).",
+        ),
     ),
 )
 

@@ -26,9 +26,17 @@ from netlib.architectures._common import (
     global_pool_head,
     make_divisible,
     pad_for_stride,
+    small_data,
     variant,
 )
-from netlib.registry import BlockPattern, Option, Recipe, Reference, register_family, register_model
+from netlib.registry import (
+    BlockPattern,
+    Option,
+    Recipe,
+    Reference,
+    register_family,
+    register_model,
+)
 
 register_family(
     "EfficientNet",
@@ -38,8 +46,15 @@ register_family(
         ),
     ),
     recipes=(
+        small_data(
+            3e-3, 8,
+            "Measured here (benchmarks/small_data.py, the digits as RGB, 2-core CPU): Adam at 3e-3 with label smoothing 0.1, "
+            "94.7% validation accuracy after 7 of 8 epochs at 64 px (1e-3: 89.4% after 6). On "
+            "a GPU, 224 px, B0's own size, is within reach: set image_size.",
+            image_size=64, label_smoothing=0.1,
+        ),
         Recipe(
-            "default",
+            "paper",
             dict(
                 optimizer="sgd", momentum=0.9, nesterov=True, learning_rate=0.025,
                 batch_size=64, epochs=60, weight_decay=1e-5, schedule="cosine",

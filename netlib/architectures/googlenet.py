@@ -20,10 +20,18 @@ from netlib.architectures._common import (
     STAGE_NAMES,
     caffe_pool,
     global_pool_head,
+    small_data,
     step_schedule,
 )
 from netlib.layers import LocalResponseNormalization
-from netlib.registry import BlockPattern, Option, Recipe, Reference, register_family, register_model
+from netlib.registry import (
+    BlockPattern,
+    Option,
+    Recipe,
+    Reference,
+    register_family,
+    register_model,
+)
 
 register_family(
     "GoogLeNet",
@@ -35,8 +43,16 @@ register_family(
         STAGE_NAMES,  # conv1_7x7_s2 -> conv1, pool5_7x7_s1 -> pool5
     ),
     recipes=(
+        small_data(
+            3e-4, 10,
+            "Measured here (benchmarks/small_data.py, the digits as RGB, 2-core CPU): Adam at 3e-4, 95.3% validation accuracy "
+            "after 8 epochs at 64 px (still climbing); at 1e-3 it stayed at chance for 3 "
+            "epochs and reached 51% in 6. On a GPU, 224 px, the paper's size, is within "
+            "reach: set image_size.",
+            image_size=64,
+        ),
         Recipe(
-            "default",
+            "paper",
             step_schedule(0.01, 2e-4, epochs=60),
             "Szegedy et al., 2014, section 6: asynchronous SGD with momentum 0.9 and a rate "
             "cut by 4% every 8 epochs over a long run; over a short run, a step schedule (/10 "

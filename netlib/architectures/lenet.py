@@ -10,7 +10,14 @@ from keras import layers
 
 from netlib.architectures._common import pooled_features, predictions
 from netlib.layers import ConnectionTableConv2D
-from netlib.registry import BlockPattern, Option, Recipe, Reference, register_family, register_model
+from netlib.registry import (
+    BlockPattern,
+    Option,
+    Recipe,
+    Reference,
+    register_family,
+    register_model,
+)
 
 register_family(
     "LeNet",

@@ -28,8 +28,16 @@ from netlib.architectures._common import (
     global_pool_head,
     make_divisible,
     pad_for_stride,
+    small_data,
 )
-from netlib.registry import BlockPattern, Option, Recipe, Reference, register_family, register_model
+from netlib.registry import (
+    BlockPattern,
+    Option,
+    Recipe,
+    Reference,
+    register_family,
+    register_model,
+)
 
 # Both papers trained with RMSProp, whose rates do not scale down to small batches reliably.
 _SGD_IN_PLACE_OF_RMSPROP = dict(
@@ -45,8 +53,16 @@ register_family(
         STAGE_NAMES,  # conv1_bn -> conv1
     ),
     recipes=(
+        small_data(
+            1e-3, 10,
+            "Measured here (benchmarks/small_data.py, the digits as RGB, 2-core CPU): Adam at 1e-3 with small shifts and zooms "
+            "and label smoothing 0.1, 95.5% validation accuracy after 9 of 10 epochs at 64 px; "
+            "without them it fitted the training images (100%) and validated at 90.0%. On a "
+            "GPU, 224 px, the paper's size, is within reach: set image_size.",
+            image_size=64, augment=["translation", "zoom"], label_smoothing=0.1,
+        ),
         Recipe(
-            "default",
+            "paper",
             _SGD_IN_PLACE_OF_RMSPROP,
             "Howard et al., 2017 trained with RMSProp and little weight decay on depthwise "
             "filters; RMSProp's rates do not scale down to small batches reliably, so: SGD "
@@ -64,8 +80,16 @@ register_family(
         ),
     ),
     recipes=(
+        small_data(
+            1e-3, 10,
+            "Measured here (benchmarks/small_data.py, the digits as RGB, 2-core CPU): Adam at 1e-3 with small shifts and zooms "
+            "and label smoothing 0.1, 94.4% validation accuracy after 9 of 10 epochs at 64 px; "
+            "without them it fitted the training images (100%) and validated at 92.2%. On a "
+            "GPU, 224 px, the paper's size, is within reach: set image_size.",
+            image_size=64, augment=["translation", "zoom"], label_smoothing=0.1,
+        ),
         Recipe(
-            "default",
+            "paper",
             _SGD_IN_PLACE_OF_RMSPROP,
             "Sandler et al., 2018, section 6.1: weight decay 4e-5 (kept); their RMSProp at "
             "0.045 for batch 96 is replaced, as for MobileNet v1, by SGD with Nesterov "

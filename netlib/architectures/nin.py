@@ -13,7 +13,12 @@ from typing import NamedTuple
 import keras
 from keras import layers
 
-from netlib.architectures._common import alexnet_procedure, caffe_pool, pooled_features
+from netlib.architectures._common import (
+    alexnet_procedure,
+    caffe_pool,
+    pooled_features,
+    small_data,
+)
 from netlib.registry import BlockPattern, Reference, register_family, register_model
 
 _METADATA = dict(
@@ -27,10 +32,21 @@ _METADATA = dict(
 register_family(
     "NiN",
     blocks=(BlockPattern(r"(mlpconv\d+)(?=_|$)", r"\1", "NiN: mlpconv2_cccp1 -> mlpconv2"),),
-    recipes=alexnet_procedure(
-        0.005, 1e-4,
-        "Lin et al., 2013, section 4.1: the AlexNet procedure (SGD with momentum, rate "
-        "divided by 10 when accuracy stops improving); batch 64, rate 0.005.",
+    recipes=(
+        small_data(
+            1e-3, 20,
+            "Measured here (benchmarks/small_data.py, the digits as RGB, 2-core CPU): Adam at 1e-3, 97.8% validation accuracy "
+            "after 20 epochs at 32 px. Without batch norm and with a ReLU before the global "
+            "pooling, NiN stays near chance for its first 3 or 4 epochs, then climbs: give it "
+            "the epochs. At 3e-3 every unit died (10% throughout); SGD with Nesterov momentum "
+            "at 0.02 was at 17% after 13 epochs.",
+            warmup_epochs=1.0,
+        ),
+        alexnet_procedure(
+            0.005, 1e-4,
+            "Lin et al., 2013, section 4.1: the AlexNet procedure (SGD with momentum, rate "
+            "divided by 10 when accuracy stops improving); batch 64, rate 0.005.",
+        ),
     ),
 )
 
