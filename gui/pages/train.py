@@ -15,14 +15,10 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QComboBox,
-    QFileDialog,
-    QFormLayout,
     QHBoxLayout,
     QLabel,
     QMessageBox,
     QPushButton,
-    QScrollArea,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -36,7 +32,7 @@ from gui.training import TrainingSession
 from gui.widgets.message_line import MessageLine
 from gui.widgets.run_log import RunLog
 from gui.widgets.run_progress import RunProgressView
-from gui.widgets.train_form import TrainConfigForm
+from gui.widgets.train_settings import TrainSettingsPanel
 from gui.workers import describe_error
 from netlib.runs import RunFolder
 
@@ -68,8 +64,6 @@ class TrainPage(Page):
         self.resume_target: Path | None = None  # what Resume continues
         self.curves = None  # TrainingCurves, made once pyqtgraph may be imported
         self._restored_config: dict | None = None
-        self._family_warmup: float | None = None  # the warm-up the family's defaults gave
-        self._notices: list[str] = []  # how the defaults were adapted to the form
         self._warnings: list[str] = []  # the run's warnings (netlib.train.diagnose, ...)
         self._tick = QTimer(self)
         self._tick.setInterval(1000)
@@ -78,7 +72,6 @@ class TrainPage(Page):
         self._build_layout()
         self._connect()
         self._show_dataset()
-        self.validate()
 
     # -- layout -----------------------------------------------------------------------------
 
@@ -86,51 +79,12 @@ class TrainPage(Page):
         heading = QLabel("Train")
         heading.setObjectName("pageHeading")
 
-        self.model_combo = QComboBox()
-        self.model_combo.setToolTip("The network to train (the Architectures page describes each)")
-        self.model_combo.addItem(self.state.network)
-        self.defaults_label = QLabel()
-        self.defaults_label.setObjectName("mutedText")
-        self.defaults_label.setWordWrap(True)
-        self.dataset_label = QLabel()
-        self.dataset_label.setWordWrap(True)
-        self.dataset_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.digits_button = QPushButton("Digits")
-        self.digits_button.setToolTip("The bundled UCI digits: 1,797 8×8 images in 10 classes")
-        self.folder_button = QPushButton("Folder…")
-        self.folder_button.setToolTip(
-            "A folder of images, one sub-folder per class (the Dataset page shows it)")
-        dataset_row = QHBoxLayout()
-        dataset_row.addWidget(self.dataset_label, 1)
-        dataset_row.addWidget(self.digits_button)
-        dataset_row.addWidget(self.folder_button)
-        top_form = QFormLayout()
-        top_form.addRow("Network", self.model_combo)
-        top_form.addRow(self.defaults_label)
-        top_form.addRow("Dataset", dataset_row)
-
-        # The settings' message stays in view above the scrolled form, in a space of its
-        # own: the form does not move when a value is refused or accepted.
-        self.settings_message = MessageLine(lines=3)
-        self.form = TrainConfigForm()
-        self.reset_button = QPushButton("Reset to the network's defaults")
-        settings_box = QWidget()
-        settings_layout = QVBoxLayout(settings_box)
-        settings_layout.setContentsMargins(0, 0, 8, 0)
-        settings_layout.addWidget(self.form)
-        settings_layout.addWidget(self.reset_button)
-        settings_layout.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        scroll.setWidget(settings_box)
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addLayout(top_form)
-        left_layout.addWidget(self.settings_message)
-        left_layout.addWidget(scroll, 1)
-        left.setMinimumWidth(250)
+        self.settings = TrainSettingsPanel(self.state.network)
+        # The panel's parts, as tests and the benchmarks reach them.
+        self.form = self.settings.form
+        self.model_combo = self.settings.model_combo
+        self.defaults_label = self.settings.defaults_label
+        self.settings_message = self.settings.message
 
         self.start_button = QPushButton("▶ Start")
         self.start_button.setToolTip(START_TIP)
@@ -185,7 +139,7 @@ class TrainPage(Page):
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setChildrenCollapsible(False)
-        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.settings)
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([380, 900])
@@ -196,11 +150,10 @@ class TrainPage(Page):
         layout.addWidget(self.splitter, 1)
 
     def _connect(self) -> None:
-        self.model_combo.currentTextChanged.connect(self._on_model_chosen)
-        self.digits_button.clicked.connect(lambda: self.set_dataset(DIGITS))
-        self.folder_button.clicked.connect(self._ask_folder)
-        self.form.changed.connect(self._on_form_changed)
-        self.reset_button.clicked.connect(lambda: self.reset_to_defaults())
+        self.settings.network_chosen.connect(self.set_model)
+        self.settings.dataset_asked.connect(self.set_dataset)
+        self.settings.reset_requested.connect(lambda: self.reset_to_defaults())
+        self.settings.changed.connect(self._on_settings_changed)
         self.start_button.clicked.connect(self.start)
         self.stop_button.clicked.connect(self.stop)
         self.resume_button.clicked.connect(self.resume)
@@ -209,7 +162,7 @@ class TrainPage(Page):
         self.training.ended.connect(self._on_worker_ended)
         self._tick.timeout.connect(self.progress_view.tick)
         self._display.timeout.connect(self._draw)
-        self.state.dataset_changed.connect(self._on_dataset_changed)
+        self.state.dataset_changed.connect(lambda _source: self._show_dataset())
         self.state.dataset_refused.connect(
             lambda source, message: self._show_message(message, error=True))
         self.state.split_changed.connect(self._on_split_changed)
@@ -225,18 +178,13 @@ class TrainPage(Page):
         self.curves_box.replaceWidget(self.curves_placeholder, self.curves)
         self.curves_placeholder.hide()
 
-        self.model_combo.blockSignals(True)
-        self.model_combo.clear()
-        self.model_combo.addItems(list(backend.models))
-        self.model_combo.blockSignals(False)
         if self.state.network not in backend.models:
             self.state.set_network(DEFAULT_MODEL)
-        self._select_model(self.model_name)
+        self.settings.set_networks(list(backend.models))
         restored = self._config_from(self._restored_config)
         if restored is not None and restored.model == self.model_name:
-            self.form.set_config(restored)
+            self.settings.set_config(restored)
             self.form.set_values(self.state.split)
-            self._family_warmup = None
         else:
             self.reset_to_defaults()
         self.validate()
@@ -251,7 +199,7 @@ class TrainPage(Page):
         self._show_dataset()
 
     def save_settings(self, settings: QSettings) -> None:
-        config = self._form_config(quiet=True)
+        config = self.settings.config(quiet=True)
         if config is not None:
             write_json(settings, "config", config.to_dict())
         write_json(settings, "splitter", self.splitter.sizes())
@@ -336,19 +284,9 @@ class TrainPage(Page):
     def reset_to_defaults(self, changes: dict | None = None) -> None:
         """Fill the form with the network's family defaults (netlib.train) and `changes`,
         the app's split kept."""
-        from netlib.train import TrainConfig
-
-        try:
-            config = TrainConfig.for_model(self.model_name, self._dataset_path(),
-                                           **(changes or {}))
-        except ValueError as error:
-            self._show_message(f"{self.model_name}: {describe_error(error)}", error=True)
-            config = TrainConfig.for_model(self.model_name, self._dataset_path())
-        self.form.set_config(config)
-        self.form.set_values(self.state.split)
-        self._family_warmup = config.warmup_epochs
-        self._notices = []
-        self._show_defaults_source()
+        refused = self.settings.reset_to_defaults(changes, keep=self.state.split)
+        if refused:
+            self._show_message(refused, error=True)
         self.validate()
 
     def start(self) -> bool:
@@ -358,10 +296,10 @@ class TrainPage(Page):
             return False
         from netlib.train import Trainer
 
-        config = self._form_config()
+        config = self.settings.config()
         if config is None:
             return False
-        notices = list(self._notices)
+        notices = list(self.settings.notices)
         self._launch(Trainer(config, runs_dir=self.runs_dir), f"Starting {config.model}…")
         for notice in notices:
             self.log.add(f"note: {notice}", "warning")
@@ -398,8 +336,7 @@ class TrainPage(Page):
         self.run_dir = folder.path
         self.resume_target = folder.path
         self._select_model(config.model)
-        self.form.set_config(config)
-        self._family_warmup = None
+        self.settings.set_config(config)
         self.set_dataset(_source_of(config.dataset))
         status = folder.status()
         done = status.get("epochs_completed") or 0
@@ -546,86 +483,25 @@ class TrainPage(Page):
     def validate(self) -> None:
         """Check the form (the reason shown when a value is refused), and announce the
         image cache a run would use."""
-        config = self._form_config()
+        config = self.settings.validate()
         if config is not None:
             height, _, _ = config.input_shape()
             self.state.set_cache({"image_size": height,
                                   "color_mode": config.resolved_color_mode(),
                                   "resize": config.resize})
-        self._show_settings_message(config)
         self._set_running(self.is_training())
 
-    def _on_form_changed(self) -> None:
+    def _on_settings_changed(self) -> None:
         values = self.form.read()
         self.state.set_split({key: values[key] for key in SPLIT_DEFAULTS})
-        self._adapt_warmup(values["epochs"])
         self.validate()
 
-    def _adapt_warmup(self, epochs) -> None:
-        """A warm-up taken from the family's defaults follows the number of epochs (cut
-        to a quarter of a shorter run, with a notice); one the user chose is kept."""
-        if self._family_warmup is None or self.form.read()["warmup_epochs"] != self._family_warmup:
-            return
-        from netlib.train import TrainConfig
-
-        notices: list[str] = []
-        try:
-            adapted = TrainConfig.for_model(self.model_name, self._dataset_path(), epochs=epochs,
-                                            notices=notices).warmup_epochs
-        except ValueError:
-            return
-        self._notices = [n for n in notices if n.startswith("warmup_epochs")]
-        if adapted != self._family_warmup:
-            self._family_warmup = adapted
-            self.form.set_values({"warmup_epochs": adapted})
-
     def _on_split_changed(self, split: dict) -> None:
-        if self.form.fields and not self.is_training():
+        if not self.is_training():
             self.form.set_values(split)
 
-    def _form_config(self, quiet: bool = False):
-        """The form's TrainConfig, or None (the field marked unless `quiet`)."""
-        if self.backend is None:
-            return None
-        try:
-            config = self.form.config(self.model_name, self._dataset_path())
-        except ValueError as error:
-            if not quiet:
-                self.form.set_problem(error)
-            return None
-        if not quiet:
-            self.form.set_problem(None)
-        return config
-
-    def _show_settings_message(self, config) -> None:
-        """Above the form: the refusal, or how the defaults were adapted, or what Start
-        will train."""
-        if self.backend is None:
-            self.settings_message.show_text("The settings are checked once Keras has loaded.",
-                                            "muted")
-        elif config is None:
-            self.settings_message.show_text(self.form.problem(), "error")
-        elif self._notices:
-            self.settings_message.show_text(" ".join(self._notices), "notice")
-        else:
-            self.settings_message.show_text(
-                f"Ready: {config.model} on {self._dataset_name()}, {config.epochs} epochs of "
-                f"batches of {config.batch_size}.", "muted")
-
-    def _start_blocked(self) -> str:
-        """Why Start is disabled ("" when it is not)."""
-        if self.is_training():
-            return "A run is in progress: stop it first."
-        if self.backend is None:
-            return "Keras is still loading."
-        if self.form.problem():
-            field = self.form.problem_label()
-            where = f"Fix {field}: " if field else "Fix the settings: "
-            return where + self.form.problem()
-        return ""
-
     def _set_running(self, running: bool) -> None:
-        blocked = self._start_blocked()
+        blocked = "A run is in progress: stop it first." if running else self.settings.refusal()
         self.start_button.setEnabled(not blocked)
         self.start_button.setToolTip(blocked or START_TIP)
         self.stop_button.setEnabled(running)
@@ -634,9 +510,7 @@ class TrainPage(Page):
             f"Continue {self.resume_target.name} from its last completed epoch"
             if self.resume_target else "Nothing to resume: stop a run, or pick one on the Runs page"
         )
-        for widget in (self.model_combo, self.form, self.reset_button, self.digits_button,
-                       self.folder_button):
-            widget.setEnabled(not running)
+        self.settings.set_editable(not running)
 
     def _config_from(self, values):
         from netlib.train import TrainConfig
@@ -651,52 +525,18 @@ class TrainPage(Page):
             return None
         return config.replace(dataset=self._dataset_path())
 
-    def _on_model_chosen(self, name: str) -> None:
-        if name and name != self.model_name and self.backend is not None:
-            self.set_model(name)
-
     def _select_model(self, name: str) -> None:
-        self.model_combo.blockSignals(True)
-        index = self.model_combo.findText(name)
-        if index >= 0:
-            self.model_combo.setCurrentIndex(index)
-        self.model_combo.blockSignals(False)
         self.state.set_network(name)
-        self._show_defaults_source()
-
-    def _show_defaults_source(self) -> None:
-        from netlib.train import defaults_for
-
-        try:
-            source = defaults_for(self.model_name).source
-        except ValueError:
-            source = ""
-        self.defaults_label.setText(f"Defaults: {source}" if source else "")
+        self.settings.show_network(name)
 
     # -- the dataset ----------------------------------------------------------------------------
 
     def _dataset_path(self) -> str:
         return str(dataset_folder(self.dataset_source))
 
-    def _dataset_name(self) -> str:
-        return "the digits" if self.dataset_source == DIGITS else Path(self.dataset_source).name
-
-    def _on_dataset_changed(self, _source: str) -> None:
-        self._show_dataset()
-        self.validate()
-
     def _show_dataset(self) -> None:
-        if self.dataset_source == DIGITS:
-            self.dataset_label.setText("Digits (bundled)")
-        else:
-            self.dataset_label.setText(self.dataset_source)
-        self.dataset_label.setToolTip(self._dataset_path())
-
-    def _ask_folder(self) -> None:
-        start = "" if self.dataset_source == DIGITS else self.dataset_source
-        folder = QFileDialog.getExistingDirectory(self, "Choose a dataset folder", start)
-        if folder:
-            self.set_dataset(folder)
+        self.settings.show_dataset(self.dataset_source, self._dataset_path())
+        self.validate()
 
     def _show_message(self, text: str, error: bool = False) -> None:
         self.message_label.show_text(text, "error" if error else "info")
