@@ -108,9 +108,11 @@ def test_first_start_offers_lenet5_on_the_digits_with_its_family_defaults(qtbot,
     assert "He et al." in train.defaults_label.text()
     # Browsing the Architectures page changes nothing here (issue 15, item 2); its
     # "Train this network" makes the network on screen the one to train.
-    architectures = window.page("architectures")
+    architectures, dataset = window.page("architectures"), window.page("dataset")
+    cache = (dataset.size_spin.value(), dataset.color_combo.currentText())
     architectures.select_model("alexnet")
     assert train.model_name == "resnet20" and train.model_combo.currentText() == "resnet20"
+    assert (dataset.size_spin.value(), dataset.color_combo.currentText()) == cache
     qtbot.mouseClick(architectures.train_button, Qt.MouseButton.LeftButton)
     assert train.model_name == "alexnet" and train.model_combo.currentText() == "alexnet"
     assert window.current_page() is train
@@ -238,8 +240,13 @@ def test_closing_during_training_asks_then_stops_the_run_resumably(
     assert window.close() is False  # the user kept the window
     assert window.isVisible() and train.is_training()
 
+    said = []
+    window.statusBar().messageChanged.connect(said.append)
     answer_close_dialog("stop")
     assert window.close() is True
+    # While the run finished its batch, the window said so, greyed out, with the seconds.
+    assert any(m.startswith("Stopping the run at the end of its current batch") for m in said)
+    assert not window.centralWidget().isEnabled()
     assert not any(w.is_running() for page in window.pages for w in page.workers.running())
     status = json.loads((run_dir / "status.json").read_text())
     assert status["state"] == "stopped" and 1 <= status["epochs_completed"] < 40

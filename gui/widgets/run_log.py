@@ -20,6 +20,7 @@ class RunLog(QPlainTextEdit):
 
     def add(self, text: str, level: str = "info") -> None:
         """Append `text` ("info", "warning" or "error"), stamped with the time of day."""
-        colour = LEVEL_COLORS.get(level)
+        colour = f"color:{LEVEL_COLORS[level]}; " if level in LEVEL_COLORS else ""
         line = html.escape(f"{time.strftime('%H:%M:%S')}  {text}").replace("\n", "<br>")
-        self.appendHtml(f'<span style="color:{colour}">{line}</span>' if colour else line)
+        # pre-wrap: the epoch line's columns keep their double spaces, as on a terminal.
+        self.appendHtml(f'<span style="{colour}white-space:pre-wrap">{line}</span>')
