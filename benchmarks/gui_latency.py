@@ -68,12 +68,19 @@ class LatenessProbe:
 
 
 def run_until(condition, timeout_s: float) -> None:
-    from PySide6.QtWidgets import QApplication
+    """Run the event loop as the app does (blocked in Qt until an event comes, the GIL
+    free) until `condition()` holds; it is checked ten times a second."""
+    from PySide6.QtCore import QEventLoop, QTimer
 
     deadline = time.monotonic() + timeout_s
-    while not condition() and time.monotonic() < deadline:
-        QApplication.processEvents()
-        time.sleep(0.001)
+    loop = QEventLoop()
+    check = QTimer()
+    check.setInterval(100)
+    check.timeout.connect(lambda: loop.quit() if condition() or time.monotonic() > deadline else None)
+    check.start()
+    if not condition():
+        loop.exec()
+    check.stop()
 
 
 def run_for(seconds: float) -> None:

@@ -135,9 +135,12 @@ class _LossPlot:
                                         brush=pg.mkBrush(192, 57, 43))
         self.marks.setZValue(10)
         plot.addItem(self.marks)
+        self.reset()
 
     def reset(self) -> None:
         self.top = 0.0
+        self._spikes: list[tuple[float, float]] = []
+        self._title = self.title
         self.marks.setData([], [])
         self.plot.setTitle(self.title, color=TITLE_COLOR, size="10pt")
         self.plot.setYRange(0, 1, padding=0)
@@ -150,11 +153,16 @@ class _LossPlot:
             self.top = top
             self.plot.setYRange(0, top, padding=0)
         spikes = [(x, y) for s in series for x, y in zip(s.x, s.y) if y > self.top]
-        self.marks.setData([x for x, _ in spikes], [self.top] * len(spikes))
         title = self.title
         if spikes:
             title += f" · ▲ off the scale: up to {max(y for _, y in spikes):.3g}"
-        self.plot.setTitle(title, color=TITLE_COLOR, size="10pt")
+        # Only what changed: a new title re-lays out the plot, new marks repaint it.
+        if spikes != self._spikes:
+            self._spikes = spikes
+            self.marks.setData([x for x, _ in spikes], [self.top] * len(spikes))
+        if title != self._title:
+            self._title = title
+            self.plot.setTitle(title, color=TITLE_COLOR, size="10pt")
         for s in series:
             s.show(self.top)
 
