@@ -450,7 +450,12 @@ class DatasetPage(Page):
         self.scan_failed.emit(message)
 
     def _on_scan_cancelled(self) -> None:
-        self.summary_label.setText(f"Scan of {_escape(_name(self.source))} cancelled.")
+        text = f"Scan of {_escape(_name(self.source))} cancelled."
+        if self.source != self.state.dataset:  # a new folder: the dataset stays
+            text += f" The dataset is still {_escape(_name(self.state.dataset))}."
+            self.source = self.state.dataset
+            self._show_source(self.source, keep_typed=True)
+        self.summary_label.setText(text)
 
     def _show_counts(self, counts: dict[str, int]) -> None:
         if self.chart is None:
