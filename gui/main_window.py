@@ -4,13 +4,12 @@ The window paints first and loads Keras afterwards: a worker imports Keras and t
 registry once the first frame is on screen, and each page hears `backend_ready` when it
 is done.
 
-The window also connects the pages (`_connect_pages`): the network picked on the
-Architectures page and the dataset scanned on the Dataset page become the Train page's;
-a run that ends appears on the Results, Predict and Runs pages; the Runs page's folder is
-where the Train page makes runs; the Runs page opens a run in Results or Predict or
-resumes it in Train; the Dataset and Train pages show one split (validation, test,
-seed), whichever of them it is changed on; and the Dataset page's image cache follows
-the Train page's size, colour and resize, so the cache it builds is the one a run uses.
+What the pages share (the dataset, its split, the image cache a run would use, the
+network to train, the runs folder, the run being trained) is one gui.state.AppState,
+which the window makes, restores and saves, and which the pages observe: they never
+call each other. The window only navigates: the Runs page's "Open in Results", "Open in
+Predict" and "Resume in Train", and the Architectures page's "Train this network", show
+the page they name with that run or network.
 
 Drops go to the page showing if it takes them, else to the first page that does: one
 folder to the Dataset page (a dataset), image files to the Predict page. The Predict page
@@ -23,7 +22,7 @@ import os
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QSize, QTimer, Signal
+from PySide6.QtCore import QElapsedTimer, QEventLoop, QSize, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QPaintEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -45,9 +44,9 @@ from gui.pages.results import ResultsPage
 from gui.pages.runs import RunsPage
 from gui.pages.train import TrainPage
 from gui.settings import open_settings, read_str
+from gui.state import AppState
 from gui.tasks import BackendInfo, load_backend
 from gui.workers import WorkerPool, describe_error
-from netlib.runs import RunFolder
 
 #: Set this variable to have the window print STARTUP_MARKER on its first paint and quit
 #: (benchmarks/startup.py times it). The line names the heavy modules already imported.
@@ -57,6 +56,9 @@ STARTUP_MARKER = "convlab: first paint"
 HEAVY_MODULES = ("keras", "tensorflow", "jax", "torch", "pyqtgraph", "netlib.architectures")
 
 DEFAULT_SIZE = QSize(1320, 840)
+#: The page a first start opens on; it shows the network the Train page is ready to train
+#: (LeNet-5, on the bundled digits).
+FIRST_PAGE = "architectures"
 
 
 class MainWindow(QMainWindow):
@@ -76,14 +78,13 @@ class MainWindow(QMainWindow):
         self.backend_error: str | None = None  # why Keras could not be loaded
         self.workers = WorkerPool(self)
         self._painted = False
+        self._closing = False
+        self.state = AppState(self)
 
         self.pages: list[Page] = [
-            ArchitecturesPage(),
-            DatasetPage(),
-            TrainPage(),
-            ResultsPage(),
-            PredictPage(),
-            RunsPage(),
+            page(self.state)
+            for page in (ArchitecturesPage, DatasetPage, TrainPage, ResultsPage, PredictPage,
+                         RunsPage)
         ]
         self._build_layout()
         self._build_status_bar()
@@ -192,18 +193,6 @@ class MainWindow(QMainWindow):
         )
         for page in self.pages:
             page.backend_ready(backend)
-        # From now on a network picked on the Architectures page is the one to train (its
-        # own start-up selection, made in backend_ready above, is not the user's choice).
-        self.page("architectures").picker.model_selected.connect(self.page("train").set_model)
-        # One split for both pages: the Dataset page's (restored from the settings) is
-        # where it starts, and a change on either page shows on the other.
-        dataset, train = self.page("dataset"), self.page("train")
-        train.set_split_settings(dataset.split_settings())
-        dataset.split_settings_changed.connect(train.set_split_settings)
-        train.split_settings_changed.connect(dataset.set_split_settings)
-        # The cache the Dataset page builds is the one the Train page's run will use.
-        train.cache_settings_changed.connect(dataset.set_cache_settings)
-        train.validate()  # announce the current form's settings once
         self.backend_ready.emit(backend)
 
     def _on_backend_error(self, error: Exception) -> None:
@@ -219,41 +208,15 @@ class MainWindow(QMainWindow):
     # -- how the pages work together ----------------------------------------------------
 
     def _connect_pages(self) -> None:
-        dataset, train = self.page("dataset"), self.page("train")
-        results, predict, runs = self.page("results"), self.page("predict"), self.page("runs")
-        dataset.scan_finished.connect(lambda _index: train.set_dataset(dataset.source))
-        for page in (train, results):
-            page.set_runs_dir(runs.folder)
-            runs.folder_changed.connect(page.set_runs_dir)
-        train.run_started.connect(self._on_run_started)
-        train.run_ended.connect(self._on_run_ended)
-        runs.open_results.connect(lambda run: self._open_run_in(results, run))
-        runs.open_predict.connect(lambda run: self._open_run_in(predict, run))
-        runs.resume_requested.connect(lambda run: self._open_run_in(train, run))
-        runs.runs_deleted.connect(lambda _deleted: results.refresh_runs())
-
-    def _on_run_started(self, run_dir: Path) -> None:
         runs = self.page("runs")
-        runs.active_run = Path(run_dir)
-        runs.refresh()
+        runs.open_results.connect(lambda run: self.show_page("results").open_run(run))
+        runs.open_predict.connect(lambda run: self.show_page("predict").use_run(run))
+        runs.resume_requested.connect(lambda run: self.show_page("train").resume_run(run))
+        self.page("architectures").train_requested.connect(self._train_network)
 
-    def _on_run_ended(self, outcome) -> None:
-        runs = self.page("runs")
-        runs.active_run = None
-        runs.refresh()
-        run_dir = getattr(outcome, "run_dir", None)
-        if run_dir is not None and RunFolder(run_dir).best_model.is_file():
-            self.page("results").open_run(run_dir)
-            self.page("predict").use_run(run_dir)
-
-    def _open_run_in(self, page: Page, run_dir: Path) -> None:
-        self.show_page(page.key)
-        if page.key == "results":
-            page.open_run(run_dir)
-        elif page.key == "predict":
-            page.use_run(run_dir)
-        else:
-            page.resume_run(run_dir)
+    def _train_network(self, name: str, changes: dict) -> None:
+        """"Train this network" on the Architectures page: the Train page with `name`."""
+        self.show_page("train").set_model(name, changes)
 
     # -- drag and drop -------------------------------------------------------------------
 
@@ -290,12 +253,13 @@ class MainWindow(QMainWindow):
         geometry = settings.value("window/geometry")
         if geometry is None or not self.restoreGeometry(geometry):
             self.resize(self._default_size())
+        self.state.restore(settings)
         for page in self.pages:
             settings.beginGroup(page.key)
             page.restore_settings(settings)
             settings.endGroup()
-        last = read_str(settings, "window/page", self.pages[0].key)
-        self.show_page(last if last in {p.key for p in self.pages} else self.pages[0].key)
+        last = read_str(settings, "window/page", FIRST_PAGE)
+        self.show_page(last if last in {p.key for p in self.pages} else FIRST_PAGE)
 
     def _default_size(self) -> QSize:
         """DEFAULT_SIZE, or nine tenths of a smaller screen."""
@@ -308,6 +272,7 @@ class MainWindow(QMainWindow):
         settings = open_settings()
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("window/page", self.current_page().key)
+        self.state.save(settings)
         for page in self.pages:
             settings.beginGroup(page.key)
             page.save_settings(settings)
@@ -315,10 +280,15 @@ class MainWindow(QMainWindow):
         settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self._closing:  # already stopping: a second request waits with the first
+            event.ignore()
+            return
         if not self.page("train").confirm_close():  # a run in progress: the user said no
             event.ignore()
             return
+        self._closing = self.state.closing = True
         self.save_settings()
+        self._wait_for_the_run()
         if self.workers.busy or not all(p.is_idle() for p in self.pages):
             self.statusBar().showMessage("Stopping background work…")
             self.repaint()
@@ -327,6 +297,37 @@ class MainWindow(QMainWindow):
         # A Keras import cannot be interrupted: closing waits for it to finish.
         self.workers.shutdown()
         event.accept()
+
+    def _wait_for_the_run(self) -> None:
+        """Stop the run being trained and wait for it with the window greyed out and the
+        status bar counting the seconds: a batch of a large network can take a while."""
+        train = self.page("train")
+        if not train.is_training():
+            return
+        train.stop()
+        self.centralWidget().setEnabled(False)
+        clock = QElapsedTimer()
+        clock.start()
+        loop = QEventLoop()
+        ticker = QTimer(self)
+        ticker.setInterval(250)
+
+        def tick() -> None:
+            if not train.is_training():
+                loop.quit()
+                return
+            self.statusBar().showMessage(
+                f"Stopping the run at the end of its current batch, then closing… "
+                f"{clock.elapsed() / 1000:.0f} s"
+            )
+
+        ticker.timeout.connect(tick)
+        train.training.ended.connect(loop.quit)
+        tick()
+        ticker.start()
+        if train.is_training():
+            loop.exec()
+        ticker.stop()
 
 
 def _local_paths(event) -> list[Path]:

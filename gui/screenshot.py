@@ -51,9 +51,6 @@ def take_screenshots(window, folder: Path, pages: list[str] | None = None,
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     chosen = [window.page(name) for name in pages] if pages else list(window.pages)
-    # The Dataset page first: its cache settings follow the Train page's network, and the
-    # Architectures page's plan picks ResNets to compare, which become the one to train.
-    chosen.sort(key=lambda page: page.key != "dataset")
     window.resize(*SCREENSHOT_SIZE)
     window.show()
     # Offscreen, the pointer sits at (0, 0), on the first navigation item, and Qt keeps

@@ -27,7 +27,6 @@ job, waits for it to end and then starts; the stale result is dropped.
 from __future__ import annotations
 
 import threading
-import time
 import traceback
 from collections.abc import Callable
 from typing import Any
@@ -35,6 +34,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QThread, Signal
 
 from netlib.cancel import Cancelled
+from netlib.train.progress import every
 
 __all__ = ["JobContext", "Worker", "WorkerPool", "LatestOnly", "describe_error"]
 
@@ -67,12 +67,10 @@ class JobContext:
         """A `progress(done, total)` callback for library functions that reports
         `(done, total)` at most every `interval_s` seconds (and always the last step),
         so that a scan of 100,000 files does not flood the GUI thread with events."""
-        last = [float("-inf")]  # the first step is always sent
+        due = every(interval_s)
 
         def progress(done: int, total: int) -> None:
-            now = time.monotonic()
-            if done >= total or now - last[0] >= interval_s:
-                last[0] = now
+            if due(done, total):
                 self.report((done, total))
 
         return progress

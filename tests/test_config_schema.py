@@ -93,6 +93,16 @@ def test_a_short_run_cuts_the_family_warm_up_and_says_so(tmp_path):
                               warmup_epochs=2)
 
 
+def test_no_familys_defaults_send_the_user_to_the_test_suite():
+    # What the Train page shows under the network (issue 15, item 4).
+    from netlib import list_models
+    from netlib.train import defaults_for
+
+    for name in list_models():
+        source = defaults_for(name).source
+        assert "tests/" not in source and "test_" not in source, name
+
+
 def test_checking_a_config_builds_no_augmentation_layers(tmp_path):
     # The app checks its form on every change: the spec is checked as data.
     code = (

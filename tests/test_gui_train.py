@@ -12,18 +12,15 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from gui_windows import LOAD_MS, fresh_settings, open_window
 from gui.main_window import MainWindow
-from gui.pages.train import EventThrottle
 from gui.tasks import DIGITS
 from netlib import backend
 from netlib.data import digits_folder
 from netlib.runs import RunFolder
 from netlib.train import (
-    BatchEnd,
     EpochEnd,
     Failed,
     Finished,
     LogMessage,
-    Preparing,
     RunStarted,
     Stopped,
     TrainConfig,
@@ -72,36 +69,6 @@ def answer_close_dialog(button: str) -> None:
     QTimer.singleShot(0, click)
 
 
-def test_the_throttle_thins_progress_and_keeps_order():
-    now = [0.0]
-    sent = []
-    throttle = EventThrottle(sent.append, interval=0.1, clock=lambda: now[0])
-
-    def batch(step):
-        return BatchEnd(1, 1, step, 10, 1.0, 0.5, 0.9, 100.0)
-
-    throttle(Preparing("caching", 1, 100))
-    throttle(Preparing("caching", 2, 100))  # 0 s later: held...
-    throttle(RunStarted.__new__(RunStarted))  # ...and sent before any other event
-    assert [type(e).__name__ for e in sent] == ["Preparing", "Preparing", "RunStarted"]
-    sent.clear()
-    now[0] += 0.2
-    for step in range(1, 11):  # ten batches within 0.05 s
-        now[0] += 0.005
-        throttle(batch(step))
-    assert [type(e).__name__ for e in sent] == ["BatchEnd"]
-    assert sent[0].step == 1  # the first passes; the rest wait
-    epoch = EpochEnd(1, 1, 1.0, 0.5, 0.9, 0.9, 0.6, 0.95, 0.001, 1.0, True)
-    throttle(epoch)
-    assert sent[-2].step == 10 and sent[-1] is epoch  # the last batch, then the epoch
-    now[0] += 0.2
-    throttle(batch(1))
-    throttle(LogMessage("hello"))
-    assert [type(e).__name__ for e in sent[-2:]] == ["BatchEnd", "LogMessage"]
-    throttle.flush()
-    assert len(sent) == 5  # nothing was pending
-
-
 def test_first_start_offers_lenet5_on_the_digits_with_its_family_defaults(qtbot, window):
     train = window.page("train")
     assert (train.model_name, train.dataset_source) == ("lenet5", DIGITS)
@@ -133,15 +100,25 @@ def test_first_start_offers_lenet5_on_the_digits_with_its_family_defaults(qtbot,
     options.setText("")
     options.editingFinished.emit()
 
-    # Another network: its family's defaults (He et al.'s SGD schedule for ResNets).
+    # Another network: its family's defaults (the recipe measured here: Adam, so the
+    # momentum field is off).
     train.model_combo.setCurrentText("resnet20")
     resnet = TrainConfig.for_model("resnet20", digits_folder())
     assert train.form.config("resnet20", str(digits_folder())) == resnet
-    assert train.form.fields["momentum"].isEnabled()
-    assert "He et al." in train.defaults_label.text()
-    # A network picked on the Architectures page becomes the one to train.
-    window.page("architectures").select_model("alexnet")
+    assert not train.form.fields["momentum"].isEnabled()
+    assert "Measured here" in train.defaults_label.text()
+    # Browsing the Architectures page changes nothing here (issue 15, item 2); its
+    # "Train this network" makes the network on screen the one to train.
+    architectures, dataset = window.page("architectures"), window.page("dataset")
+    cache = (dataset.size_spin.value(), dataset.color_combo.currentText())
+    architectures.select_model("alexnet")
+    assert train.model_name == "resnet20" and train.model_combo.currentText() == "resnet20"
+    assert (dataset.size_spin.value(), dataset.color_combo.currentText()) == cache
+    qtbot.mouseClick(architectures.train_button, Qt.MouseButton.LeftButton)
     assert train.model_name == "alexnet" and train.model_combo.currentText() == "alexnet"
+    assert window.current_page() is train
+    assert train.form.config("alexnet", str(digits_folder())) == TrainConfig.for_model(
+        "alexnet", digits_folder())
 
 
 def test_the_dataset_and_train_pages_share_one_split(qtbot, window):
@@ -153,7 +130,7 @@ def test_the_dataset_and_train_pages_share_one_split(qtbot, window):
     # Another network's defaults keep the dataset's split.
     train.model_combo.setCurrentText("resnet20")
     config = train.form.config("resnet20", str(digits_folder()))
-    assert (config.validation, config.seed, config.optimizer) == (0.3, 7, "sgd")
+    assert (config.validation, config.seed, config.optimizer) == (0.3, 7, "adam")
     # Changed in the Train form, the split shows on the Dataset page too.
     train.form.fields["test"].setValue(0.1)
     assert dataset.split_settings() == {"validation": 0.3, "test": 0.1, "seed": 7}
@@ -264,8 +241,13 @@ def test_closing_during_training_asks_then_stops_the_run_resumably(
     assert window.close() is False  # the user kept the window
     assert window.isVisible() and train.is_training()
 
+    said = []
+    window.statusBar().messageChanged.connect(said.append)
     answer_close_dialog("stop")
     assert window.close() is True
+    # While the run finished its batch, the window said so, greyed out, with the seconds.
+    assert any(m.startswith("Stopping the run at the end of its current batch") for m in said)
+    assert not window.centralWidget().isEnabled()
     assert not any(w.is_running() for page in window.pages for w in page.workers.running())
     status = json.loads((run_dir / "status.json").read_text())
     assert status["state"] == "stopped" and 1 <= status["epochs_completed"] < 40

@@ -178,6 +178,12 @@ def test_a_run_sends_its_events_in_order_and_fills_its_folder(reference, config)
     ]
     assert last_steps == [8, 8, 8]  # every epoch reports its last step
     assert all(b.images_per_second > 0 for b in batches if b.step > 1)
+    # Each epoch's speed over its 240 training images, its steps' time only.
+    assert all(0 < e.images_per_second < math.inf for e in epochs)
+    assert all(e.images_per_second > 240 / e.seconds for e in epochs)
+    # Preparation progress is thinned at the source, a few events a second.
+    preparing = [e for e in received if isinstance(e, Preparing)]
+    assert preparing and len(preparing) < 100 and preparing[-1].done == preparing[-1].total
 
     run_started = received[started]
     assert run_started.device == backend.describe_device() == "CPU"  # no GPU here

@@ -103,3 +103,50 @@ def test_bad_input_is_one_clear_line(argv, message, digits, capsys, monkeypatch)
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and message in err and "Traceback" not in err
+
+
+def test_a_short_run_of_a_family_with_a_long_warm_up_runs_and_says_how(digits, tmp_path, capsys):
+    # mobilenet_v2's recipe warms up for longer than two epochs: cut, with a note.
+    code = main(["train", str(digits), "--model", "mobilenet_v2", "--epochs", "2",
+                 "--image-size", "32", "--runs", str(tmp_path / "runs")])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "note: warmup_epochs cut from the family's" in out and "epoch 2/2" in out
+
+
+def test_a_folder_that_fails_to_scan_makes_no_run_folder(tmp_path, capsys):
+    (tmp_path / "lonely" / "only").mkdir(parents=True)
+    runs = tmp_path / "runs"
+    assert main(["train", str(tmp_path / "lonely"), "--model", "lenet5", "--runs", str(runs)]) == 1
+    out = capsys.readouterr().out
+    assert "only one class sub-folder" in out and "Run folder" not in out
+    assert not runs.exists() or list(runs.iterdir()) == []
+
+
+@pytest.mark.slow
+def test_sigterm_stops_a_run_which_records_that_it_stopped(digits, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    runs = tmp_path / "runs"
+    child = subprocess.Popen(
+        [sys.executable, str(REPO / "main.py"), "train", str(digits), "--model", "lenet5",
+         "--epochs", "500", "--runs", str(runs)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env=dict(os.environ, PYTHONUNBUFFERED="1"),
+    )
+    lines = []
+    for line in child.stdout:  # until the first epoch is saved: then a SIGTERM
+        lines.append(line)
+        if line.startswith("epoch 1/500"):
+            child.send_signal(signal.SIGTERM)
+            break
+    rest, _ = child.communicate(timeout=180)
+    assert child.returncode == 128 + signal.SIGTERM, "".join(lines) + rest
+    [run] = runs.iterdir()
+    status = json.loads((run / "status.json").read_text())
+    assert status["state"] == "stopped" and status["epochs_completed"] >= 1
+    assert "Stopping at the end of this batch" in rest
+    assert main(["train", "--resume", str(run), "--epochs", str(status["epochs_completed"] + 1)]) == 0

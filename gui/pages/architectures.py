@@ -1,5 +1,8 @@
 """The architecture explorer: pick a network, set its options, read its layer table.
 
+Browsing here changes nothing else: "Train this network" makes the network on screen
+(with its options) the one the Train page trains, and shows that page.
+
 Building a network and tabulating it (netlib.build, netlib.summarize) run in a worker;
 a new request while one runs supersedes it (gui.workers.LatestOnly), so clicking down
 the list never queues up stale builds and the window never freezes.
@@ -36,6 +39,7 @@ from gui.tasks import (
     summarize_model,
 )
 from gui.widgets.comparison import ComparisonPanel
+from gui.widgets.elided_label import ElidedLabel
 from gui.widgets.layer_table import LayerTableView, TotalsPanel
 from gui.widgets.model_picker import ModelPicker
 from gui.widgets.options_form import OptionsForm
@@ -57,9 +61,12 @@ class ArchitecturesPage(Page):
     summary_ready = Signal(object)
     #: Building or tabulating failed; carries the message.
     build_failed = Signal(str)
+    #: "Train this network": (name, {"model_options": ..., "image_size": ...}) where the
+    #: options differ from the network's defaults.
+    train_requested = Signal(str, dict)
 
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
+    def __init__(self, state, parent: QWidget | None = None):
+        super().__init__(state, parent)
         self.backend: BackendInfo | None = None
         self.current: ModelSummary | None = None
         self._configs: dict[str, dict] = {}  # what was set for each network, for settings
@@ -95,17 +102,24 @@ class ArchitecturesPage(Page):
         self.left.addWidget(self.picker)
         self.left.addWidget(options_box)
 
-        self.title_label = QLabel()
+        # One line each, of a height that does not depend on the network: nothing below
+        # them (the tabs, the Compare buttons) moves as networks are browsed.
+        self.title_label = ElidedLabel()
         self.title_label.setObjectName("pageHeading")
-        self.title_label.setWordWrap(True)
         self.paper_label = QLabel()
         self.paper_label.setObjectName("mutedText")
         self.paper_label.setOpenExternalLinks(True)
         self.paper_label.setWordWrap(True)
+        self.paper_label.setFixedHeight(2 * self.paper_label.fontMetrics().lineSpacing() + 2)
         self.reference_label = QLabel()
         self.reference_label.setObjectName("referenceLine")
         self.reference_label.setWordWrap(True)
         self.reference_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.reference_label.setFixedHeight(
+            2 * self.reference_label.fontMetrics().lineSpacing() + 12)  # + its padding
+        self.train_button = QPushButton("Train this network")
+        self.train_button.setToolTip(
+            "Make this network, with these options, the one the Train page trains")
         self.busy_label = QLabel()
         self.busy_label.setObjectName("mutedText")
         self.busy_label.setMinimumWidth(40)  # a long name is clipped, never widens the window
@@ -117,6 +131,7 @@ class ArchitecturesPage(Page):
         heading.addWidget(self.title_label, 1)
         heading.addWidget(self.busy_label)
         heading.addWidget(self.busy_bar)
+        heading.addWidget(self.train_button)
 
         self.table = LayerTableView()
         self.totals = TotalsPanel()
@@ -181,6 +196,7 @@ class ArchitecturesPage(Page):
         self.collapse_button.clicked.connect(self.table.collapseAll)
         self.save_button.clicked.connect(self._ask_export_path)
         self.comparison.add_requested.connect(self.add_to_comparison)
+        self.train_button.clicked.connect(self.request_training)
         self._set_table_actions_enabled(False)
 
     # -- Page hooks ---------------------------------------------------------------------------
@@ -194,7 +210,8 @@ class ArchitecturesPage(Page):
         if not backend.models:
             self._show_waiting("No networks are registered yet.")
             return
-        for name in (self._restored_model, DEFAULT_MODEL, backend.models[0]):
+        # A first start shows the network the Train page is ready to train.
+        for name in (self._restored_model, self.state.network, DEFAULT_MODEL, backend.models[0]):
             if name in backend.models and self.picker.select(name):
                 break
 
@@ -318,6 +335,23 @@ class ArchitecturesPage(Page):
         )
         return added
 
+    def request_training(self) -> bool:
+        """"Train this network": ask for the network on screen, with the options and the
+        input size that differ from its defaults, to be trained (the window shows the
+        Train page with it); False when the form holds a refused value."""
+        config = self.options.config()
+        if config is None:
+            return False
+        info = self._info(config.model)
+        changes: dict = {}
+        options = {k: v for k, v in config.option_dict.items() if info.defaults.get(k) != v}
+        if options:
+            changes["model_options"] = options
+        if config.input_size != info.input_shape[0]:
+            changes["image_size"] = config.input_size
+        self.train_requested.emit(config.model, changes)
+        return True
+
     def table_text(self, kind: str) -> str:
         """The layer table as "csv" or "markdown" text (netlib.inspect's exporters)."""
         if self.current is None:
@@ -397,6 +431,7 @@ class ArchitecturesPage(Page):
         self.build_failed.emit(message)
 
     def _on_validity_changed(self, valid: bool) -> None:
+        self.train_button.setEnabled(valid)
         if not valid:
             # Nothing is built from a refused value; a build already running is stale.
             self._rebuild_timer.stop()

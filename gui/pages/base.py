@@ -8,6 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, Signal
 from PySide6.QtWidgets import QWidget
 
+from gui.state import AppState
 from gui.tasks import BackendInfo
 from gui.workers import WorkerPool
 
@@ -16,9 +17,10 @@ class Page(QWidget):
     """One page of the main window.
 
     A subclass sets `key` (its settings group and its `--page` name) and `title` (the
-    navigation label) and overrides the hooks it needs. Long work goes through
-    `self.workers`, so that the window can stop it on close and the screenshot mode can
-    wait for it.
+    navigation label) and overrides the hooks it needs. What pages share (the dataset,
+    the split, the runs folder, ...) is `self.state`, which they observe; they do not
+    call each other. Long work goes through `self.workers` (the jobs are gui.tasks'), so
+    that the window can stop it on close and the screenshot mode can wait for it.
     """
 
     key = ""
@@ -29,8 +31,9 @@ class Page(QWidget):
     #: A transient message for the status bar.
     status_message = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, state: AppState, parent: QWidget | None = None):
         super().__init__(parent)
+        self.state = state
         self.workers = WorkerPool(self)
 
     # -- called by the main window -------------------------------------------------

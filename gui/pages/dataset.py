@@ -1,10 +1,17 @@
 """The dataset page: choose a folder of class sub-folders (or the bundled digits), see
 what the scan found, how it splits, and build the decoded-image cache.
 
-Everything long runs in workers (scan, thumbnails, split, cache) and reports progress;
-the scan and the cache build can be cancelled. Scans start once Keras and netlib have
-loaded behind the window (backend_ready), so that two threads never import the same
-libraries at once.
+The dataset is the app's (gui.state): chosen, typed or pasted into the folder field, or
+dropped here, or asked for by the Train page, a folder is scanned first, and becomes
+every page's dataset only once it scanned; one that fails is reported and nothing else
+changes (the previous dataset stays, on this page and everywhere). The split is the
+app's too, edited here or in the Train form; the image cache follows the Train page's
+network, so that the cache built here is the one a run uses.
+
+Everything long runs in workers (scan, thumbnails, split, cache: gui.tasks) and reports
+progress; the scan and the cache build can be cancelled. Scans start once Keras and
+netlib have loaded behind the window (backend_ready), so that two threads never import
+the same libraries at once.
 """
 
 from __future__ import annotations
@@ -38,26 +45,21 @@ from PySide6.QtWidgets import (
 
 from gui import formatting
 from gui.pages.base import Page
-from gui.settings import read_float, read_int, read_json, read_str, write_json
+from gui.settings import read_int, read_json, read_str, write_json
+from gui.state import normalize_source
 from gui.tasks import (
     DIGITS,
     BackendInfo,
     CacheResult,
     SplitCounts,
     build_image_cache,
+    decode_thumbnails,
     scan_dataset,
     split_counts,
 )
-from gui.widgets.thumbnails import (
-    MAX_CLASSES,
-    THUMBNAIL_SIZE,
-    ThumbnailGrid,
-    decode_thumbnails,
-    sample_paths,
-)
+from gui.widgets.thumbnails import MAX_CLASSES, THUMBNAIL_SIZE, ThumbnailGrid, sample_paths
 from gui.workers import LatestOnly, Worker, describe_error
 from netlib.data.modes import COLOR_MODES, RESIZE_MODES
-
 
 
 class DatasetPage(Page):
@@ -71,16 +73,14 @@ class DatasetPage(Page):
     scan_failed = Signal(str)
     #: The split counts for the current settings; carries SplitCounts.
     split_ready = Signal(object)
-    #: The user changed the split: {"validation", "test", "seed"} (the Train page follows).
-    split_settings_changed = Signal(dict)
     #: Every thumbnail of the current dataset is on screen.
     thumbnails_ready = Signal()
     #: A cache build ended: carries a CacheResult, or None when it was cancelled.
     cache_finished = Signal(object)
 
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.source: str = DIGITS  # DIGITS or a folder path
+    def __init__(self, state, parent: QWidget | None = None):
+        super().__init__(state, parent)
+        self.source: str = state.dataset  # what is scanned or shown: DIGITS or a folder
         self.index = None  # the last scan's netlib.data.DatasetIndex
         self.split: SplitCounts | None = None
         self.cache: CacheResult | None = None
@@ -109,8 +109,8 @@ class DatasetPage(Page):
         self.source_buttons.addButton(self.digits_button)
         self.source_buttons.addButton(self.folder_button)
         self.folder_edit = QLineEdit()
-        self.folder_edit.setReadOnly(True)
-        self.folder_edit.setPlaceholderText("choose a folder, or drop one on the window")
+        self.folder_edit.setPlaceholderText(
+            "type or paste a folder and press Enter, choose one, or drop one on the window")
         self.choose_button = QPushButton("Choose…")
         self.rescan_button = QPushButton("Rescan")
         source_row = QHBoxLayout()
@@ -247,16 +247,18 @@ class DatasetPage(Page):
         self.digits_button.clicked.connect(self.use_digits)
         self.folder_button.clicked.connect(self._on_folder_clicked)
         self.choose_button.clicked.connect(self._ask_folder)
+        self.folder_edit.returnPressed.connect(self._on_folder_typed)
         self.rescan_button.clicked.connect(self.rescan)
         self.cancel_scan_button.clicked.connect(self._scans.cancel)
         for spin in (self.validation_spin, self.test_spin, self.seed_spin):
             spin.valueChanged.connect(self.update_split)
-            spin.valueChanged.connect(
-                lambda *_: self.split_settings_changed.emit(self.split_settings())
-            )
+            spin.valueChanged.connect(lambda *_: self.state.set_split(self.split_settings()))
         self.build_cache_button.clicked.connect(self.build_cache)
         self.cancel_cache_button.clicked.connect(self.cancel_cache)
         self._scans.busy_changed.connect(self._set_scanning)
+        self.state.dataset_requested.connect(self.set_source)
+        self.state.split_changed.connect(self.set_split_settings)
+        self.state.cache_changed.connect(self.set_cache_settings)
 
     # -- Page hooks --------------------------------------------------------------------------
 
@@ -265,10 +267,7 @@ class DatasetPage(Page):
         self.rescan()
 
     def restore_settings(self, settings: QSettings) -> None:
-        source = read_str(settings, "source", DIGITS) or DIGITS
-        self.validation_spin.setValue(read_float(settings, "validation", 0.2))
-        self.test_spin.setValue(read_float(settings, "test", 0.0))
-        self.seed_spin.setValue(read_int(settings, "seed", 0))
+        self.set_split_settings(self.state.split)
         self.size_spin.setValue(read_int(settings, "image_size", 32))
         _select(self.color_combo, read_str(settings, "color_mode", COLOR_MODES[0]))
         _select(self.resize_combo, read_str(settings, "resize", RESIZE_MODES[0]))
@@ -277,13 +276,9 @@ class DatasetPage(Page):
             self.splitter.setSizes(sizes)
             self._default_sizes = False
         self.tabs.setCurrentIndex(read_int(settings, "tab", 0))
-        self.set_source(source, scan=False)
+        self.set_source(self.state.dataset, scan=False)
 
     def save_settings(self, settings: QSettings) -> None:
-        settings.setValue("source", self.source)
-        settings.setValue("validation", self.validation_spin.value())
-        settings.setValue("test", self.test_spin.value())
-        settings.setValue("seed", self.seed_spin.value())
         settings.setValue("image_size", self.size_spin.value())
         settings.setValue("color_mode", self.color_combo.currentText())
         settings.setValue("resize", self.resize_combo.currentText())
@@ -318,30 +313,29 @@ class DatasetPage(Page):
         self.set_source(DIGITS)
 
     def open_folder(self, folder: str | Path) -> None:
-        """Scan `folder` (a folder of class sub-folders)."""
-        self.set_source(str(Path(folder).expanduser().resolve()))
+        """Scan `folder` (a folder of class sub-folders): once it scanned, it is the
+        dataset."""
+        self.set_source(normalize_source(folder))
 
     def set_source(self, source: str, scan: bool = True) -> None:
         """Show `source` (DIGITS or a folder path) and, unless told not to, scan it."""
-        self.source = source
-        is_digits = source == DIGITS
-        if not is_digits:
-            self.folder_edit.setText(source)  # kept while the digits are shown: one click back
-        (self.digits_button if is_digits else self.folder_button).setChecked(True)
+        self.source = normalize_source(source)
+        self._show_source(self.source)
         if scan:
             self.rescan()
 
     def rescan(self) -> None:
-        """Scan the current source again (a scan running now is superseded)."""
+        """Scan the current source again (a scan running now is superseded). What is on
+        screen stays until the scan has succeeded."""
         if not self._ready:
             return  # backend_ready scans the source then
-        self._clear_results()
-        self.summary_label.setText(f"Scanning {_escape(self._source_name())}…")
+        self.summary_label.setText(f"Scanning {_escape(_name(self.source))}…")
+        source = self.source
         self._scans.submit(
             scan_dataset,
-            self.source,
-            on_result=self._on_scanned,
-            on_error=self._on_scan_error,
+            source,
+            on_result=lambda index: self._on_scanned(source, index),
+            on_error=lambda error: self._on_scan_error(source, error),
             on_progress=self._on_scan_progress,
             on_cancelled=self._on_scan_cancelled,
             name="scan",
@@ -356,16 +350,16 @@ class DatasetPage(Page):
         }
 
     def set_split_settings(self, values: dict) -> None:
-        """Show a split chosen elsewhere (the Train page's form); unchanged values emit
-        nothing, so the two pages cannot echo each other."""
+        """Show the app's split (changed here or in the Train form); unchanged values
+        emit nothing, so the page does not echo it back."""
         for key, spin in (("validation", self.validation_spin), ("test", self.test_spin),
                           ("seed", self.seed_spin)):
             if key in values and spin.value() != values[key]:
                 spin.setValue(values[key])
 
     def set_cache_settings(self, values: dict) -> None:
-        """Show the image cache the Train page's run would use, so that "Build cache"
-        prepares exactly that one."""
+        """Show the image cache the Train page's run would use (the app's), so that
+        "Build cache" prepares exactly that one."""
         if "image_size" in values:
             self.size_spin.setValue(int(values["image_size"]))
         for key, combo in (("color_mode", self.color_combo), ("resize", self.resize_combo)):
@@ -419,7 +413,8 @@ class DatasetPage(Page):
     def _on_scan_progress(self, progress: tuple[int, int]) -> None:
         _show_progress(self.scan_bar, progress)
 
-    def _on_scanned(self, index) -> None:
+    def _on_scanned(self, source: str, index) -> None:
+        self._clear_results()
         self.index = index
         counts = index.counts
         total = sum(counts.values())
@@ -430,21 +425,37 @@ class DatasetPage(Page):
         ]
         if index.predefined_split:
             parts.append("the folder's own train/validation/test split is kept")
-        self.summary_label.setText(f"{_escape(self._source_name())}: " + " · ".join(parts))
+        self.summary_label.setText(f"{_escape(_name(source))}: " + " · ".join(parts))
         self._show_counts(counts)
         self._show_skipped(index)
         self._start_thumbnails(index)
         self.update_split()
-        self.status_message.emit(f"Scanned {self._source_name()}: {total:,} images.")
+        self.status_message.emit(f"Scanned {_name(source)}: {total:,} images.")
+        self.state.set_dataset(source)
         self.scan_finished.emit(index)
 
-    def _on_scan_error(self, error: Exception) -> None:
-        message = describe_error(error)
+    def _on_scan_error(self, source: str, error: Exception) -> None:
+        """The folder cannot be used: say so; the dataset stays what it was."""
+        message = f"{_name(source)} cannot be used: {describe_error(error)}"
+        still = self.state.dataset
+        if still == source:  # the dataset itself no longer scans: nothing stale stays
+            self._clear_results()
+        else:
+            message += f" The dataset is still {_name(still)}."
+            self.source = still
+            self._show_source(still, keep_typed=True)
         self.summary_label.setText(f'<span style="color:#b03030">{_escape(message)}</span>')
+        self.status_message.emit(message)
+        self.state.refuse_dataset(source, message)
         self.scan_failed.emit(message)
 
     def _on_scan_cancelled(self) -> None:
-        self.summary_label.setText(f"Scan of {_escape(self._source_name())} cancelled.")
+        text = f"Scan of {_escape(_name(self.source))} cancelled."
+        if self.source != self.state.dataset:  # a new folder: the dataset stays
+            text += f" The dataset is still {_escape(_name(self.state.dataset))}."
+            self.source = self.state.dataset
+            self._show_source(self.source, keep_typed=True)
+        self.summary_label.setText(text)
 
     def _show_counts(self, counts: dict[str, int]) -> None:
         if self.chart is None:
@@ -524,8 +535,13 @@ class DatasetPage(Page):
 
     # -- helpers ---------------------------------------------------------------------------------
 
-    def _source_name(self) -> str:
-        return "the digits sample" if self.source == DIGITS else str(self.source)
+    def _show_source(self, source: str, keep_typed: bool = False) -> None:
+        """Check the source's button; a folder in the folder field (where it stays while
+        the digits are shown: one click back), unless the user's typing is to be kept."""
+        is_digits = source == DIGITS
+        if not is_digits and not keep_typed:
+            self.folder_edit.setText(source)
+        (self.digits_button if is_digits else self.folder_button).setChecked(True)
 
     def _clear_results(self) -> None:
         self.index = None
@@ -552,10 +568,15 @@ class DatasetPage(Page):
         self.cache_bar.setVisible(caching)
 
     def _on_folder_clicked(self) -> None:
-        if self.folder_edit.text():
-            self.open_folder(self.folder_edit.text())
+        if self.folder_edit.text().strip():
+            self._on_folder_typed()
         else:
             self._ask_folder()
+
+    def _on_folder_typed(self) -> None:
+        text = self.folder_edit.text().strip().strip('"').strip("'")
+        if text:
+            self.open_folder(text)
 
     def _ask_folder(self) -> None:
         start = "" if self.source == DIGITS else self.source
@@ -587,6 +608,10 @@ def _show_progress(bar: QProgressBar, progress: tuple[int, int]) -> None:
     done, total = progress
     bar.setRange(0, max(1, total))
     bar.setValue(done)
+
+
+def _name(source: str) -> str:
+    return "the digits sample" if source == DIGITS else str(source)
 
 
 def _escape(text: str) -> str:

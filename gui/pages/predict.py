@@ -2,11 +2,13 @@
 for each, where in the image the evidence lies (a class-activation heat map), the
 feature maps of any layer, and the first layer's filters.
 
-The model is the current run's, the bundled LeNet-5 (resources/models) before any
-training, or a `.keras` file the user opens: loaded by netlib.predict in Keras' safe
-mode, refused with the reason when it carries code or cannot be fed images. Images are
-decoded as the model was trained (netlib.predict), and everything is computed in workers
-by netlib.predict and netlib.visualize; the page only draws.
+The model is the bundled LeNet-5 (resources/models) before any training, any run under
+the runs folder (all listed, newest first, with their best validation accuracy; a run
+that ends in this session is taken up when it learned something, and left in the list
+when it validates at chance), or a `.keras` file the user opens: loaded by
+netlib.predict in Keras' safe mode, refused with the reason when it carries code or
+cannot be fed images. Images are decoded as the model was trained (netlib.predict), and
+everything is computed in workers (gui.tasks.predict); the page only draws.
 
 Drops: image files dropped anywhere on the window come here (the window routes a single
 folder to the Dataset page unless this page is showing); a folder or a file that is no
@@ -15,12 +17,11 @@ image gets a message saying so.
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtGui import QImage, QKeySequence, QPixmap, QShortcut
+from PySide6.QtGui import QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -36,165 +37,30 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.icons import RESOURCES
+from gui.images import from_qimage, to_qimage
 from gui.pages.base import Page
 from gui.settings import read_json, read_str, write_json
-from gui.tasks import BackendInfo
+from gui.tasks import BackendInfo, RunInfo, read_runs
+from gui.tasks.predict import (
+    BUNDLED,
+    BUNDLED_MODEL,
+    Explanation,
+    Predictor,
+    explain_image,
+    load_predictor,
+    model_path,
+    predict_images,
+    rgb,
+)
 from gui.widgets.predictions import PredictedImage, PredictionList
-from gui.widgets.thumbnails import to_thumbnail
 from gui.widgets.topk_bars import TopKBars
 from gui.workers import LatestOnly, describe_error
+from netlib.runs import RunFolder
 
-BUNDLED_MODEL = RESOURCES / "models" / "lenet5_digits.keras"
-BUNDLED = "bundled"
+__all__ = ["PredictPage", "BUNDLED", "BUNDLED_MODEL", "from_qimage", "to_qimage"]
+
 VIEW_SIZE = 224  # pixels a side of the large image
-FILTER_SCALE = 6  # screen pixels per filter weight
-# The heat map's opacity: HEAT_FLOOR where nothing speaks for the class, up to
-# HEAT_FLOOR + HEAT_ALPHA where most does, so that the image stays readable.
-HEAT_FLOOR = 0.15
-HEAT_ALPHA = 0.6
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.webp *.tif *.tiff)"
-
-
-# -- jobs (run in workers; no Qt widgets) -------------------------------------------------------
-
-
-@dataclasses.dataclass
-class Predictor:
-    """A model loaded for the page: netlib's LoadedModel and its Visualizer (None when the
-    model has nothing to visualise), and what the page shows about it."""
-
-    key: str  # BUNDLED, "run:<folder>" or "file:<path>"
-    loaded: object  # netlib.predict.LoadedModel
-    visualizer: object | None
-    layers: list[str]
-    feature_layer: str | None
-    filters: np.ndarray | None  # the first layer's filters as one uint8 grid image
-    description: str
-
-
-def load_predictor(key: str, context) -> Predictor:
-    """Job: load the model named by `key` (safe mode) and prepare its visualisations."""
-    from netlib.predict import load_model
-    from netlib.visualize import Visualizer, filter_grid
-
-    loaded = load_model(_model_path(key))
-    context.check()
-    visualizer, layers, feature_layer, filters = None, [], None, None
-    try:
-        visualizer = Visualizer(loaded.model)
-        layers = visualizer.spatial_layers()
-        convolutions = [p for p, layer in visualizer.layers() if type(layer).__name__ == "Conv2D"]
-        feature_layer = convolutions[0] if convolutions else (layers[0] if layers else None)
-        filters = filter_grid(visualizer.first_layer_filters(), scale=FILTER_SCALE, padding=2)
-    except ValueError:
-        pass  # a model without feature maps: predictions only
-    height, width = loaded.input_size or ("any", "any")
-    colour = "grey" if loaded.color_mode == "grayscale" else "RGB"
-    where = {"bundled": "bundled with ConvLab"}.get(key, str(loaded.path))
-    description = (
-        f"{loaded.model.name} · {height}×{width} {colour} · {len(loaded.classes)} classes · "
-        f"{where}" + "".join(f" · {note}" for note in loaded.notes)
-    )
-    return Predictor(key, loaded, visualizer, layers, feature_layer, filters, description)
-
-
-def predict_images(predictor: Predictor, sources: list[tuple[str, object]],
-                   context) -> list[PredictedImage]:
-    """Job: top-5 for each (name, path or array), with the image as the model sees it
-    (decoded once, for both)."""
-    from netlib.predict import center_crop, predict_decoded, prepare_images
-
-    loaded = predictor.loaded
-    images = [source for _, source in sources]
-    arrays, errors = prepare_images(loaded, images)
-    context.check()
-    predictions = predict_decoded(loaded, images, arrays, errors, top=5)
-    entries = []
-    for (name, source), array, prediction in zip(sources, arrays, predictions):
-        pixels = None
-        if array is not None and loaded.input_size is not None:
-            pixels = center_crop(array[None], loaded.input_size)[0]
-        elif array is not None:
-            pixels = array
-        entries.append(PredictedImage(
-            name=name, source=source, top=list(prediction.top), error=prediction.error,
-            pixels=pixels, thumbnail=to_thumbnail(pixels, 64) if pixels is not None else None,
-        ))
-    return entries
-
-
-@dataclasses.dataclass
-class Explanation:
-    """What the detail view shows for one image: the image with its heat map (uint8 RGB
-    arrays at the model's input size), how the map was made, and a feature-map grid."""
-
-    image: np.ndarray
-    overlay: np.ndarray | None
-    method: str
-    layer: str
-    class_index: int
-    features: np.ndarray | None
-    feature_layer: str | None
-
-
-def explain_image(predictor: Predictor, pixels: np.ndarray, class_index: int | None,
-                  feature_layer: str | None, colors: np.ndarray, context) -> Explanation:
-    """Job: the class-activation map of `class_index` (None: the top class) over
-    `pixels`, and the feature maps of `feature_layer`."""
-    from netlib.visualize import feature_grid
-
-    image = _rgb(pixels)
-    overlay, method, layer, explained = None, "", "", -1
-    if predictor.visualizer is not None:
-        cam = predictor.visualizer.class_activation_map(pixels, class_index)
-        heat = cam.resized(pixels.shape[:2])
-        color = colors[np.clip((heat * 255).astype(np.int64), 0, 255)][..., :3].astype(np.float32)
-        alpha = (HEAT_FLOOR + HEAT_ALPHA * heat)[..., None]
-        overlay = np.clip((1 - alpha) * image + alpha * color, 0, 255).astype(np.uint8)
-        method, layer, explained = cam.method, cam.layer, cam.class_index
-    context.check()
-    features = None
-    if predictor.visualizer is not None and feature_layer:
-        features = feature_grid(predictor.visualizer.feature_maps(pixels, feature_layer))
-    return Explanation(image, overlay, method, layer, explained, features, feature_layer)
-
-
-def _rgb(pixels: np.ndarray) -> np.ndarray:
-    pixels = np.asarray(pixels)
-    if pixels.shape[-1] == 1:
-        pixels = np.repeat(pixels, 3, axis=-1)
-    return pixels[..., :3].astype(np.float32)
-
-
-def _model_path(key: str) -> Path:
-    if key == BUNDLED:
-        return BUNDLED_MODEL
-    kind, _, path = key.partition(":")
-    if kind not in ("run", "file") or not path:
-        raise ValueError(f"Unknown model {key!r}: the bundled model, a run or a .keras file.")
-    return Path(path)
-
-
-def to_qimage(array: np.ndarray) -> QImage:
-    """A uint8 (h, w), (h, w, 1) or (h, w, 3) array as a QImage that owns its pixels."""
-    array = np.ascontiguousarray(array)
-    if array.ndim == 3 and array.shape[-1] == 1:
-        array = np.ascontiguousarray(array[..., 0])
-    height, width = array.shape[:2]
-    if array.ndim == 2:
-        image = QImage(array.tobytes(), width, height, width, QImage.Format.Format_Grayscale8)
-    else:
-        image = QImage(array.tobytes(), width, height, 3 * width, QImage.Format.Format_RGB888)
-    return image.copy()
-
-
-def from_qimage(image: QImage) -> np.ndarray:
-    """A QImage (a pasted picture) as a uint8 (h, w, 3) RGB array."""
-    image = image.convertToFormat(QImage.Format.Format_RGB888)
-    width, height, stride = image.width(), image.height(), image.bytesPerLine()
-    buffer = np.frombuffer(image.constBits(), np.uint8, count=stride * height)
-    return buffer.reshape(height, stride)[:, : 3 * width].reshape(height, width, 3).copy()
 
 
 # -- the page -----------------------------------------------------------------------------------
@@ -216,11 +82,16 @@ class PredictPage(Page):
     #: A message about dropped or opened files (folders, non-images).
     notice = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
+    #: The model list was filled; carries the runs listed (RunInfo, newest first).
+    models_listed = Signal(list)
+
+    def __init__(self, state, parent: QWidget | None = None):
+        super().__init__(state, parent)
         self.backend: BackendInfo | None = None
         self.predictor: Predictor | None = None
         self.model_key = BUNDLED
+        self.runs: list[RunInfo] = []  # the runs folder's, newest first
+        self._files: list[str] = []  # the .keras files opened: "file:<path>" keys
         self.sources: list[tuple[str, object]] = []  # what the list shows, in order
         self._entries: list[PredictedImage | None] = []  # their predictions, as they come
         self._generation = 0  # which model the predictions are from: one count per load
@@ -230,7 +101,11 @@ class PredictPage(Page):
         self._colors = None  # the heat map's colour table (pyqtgraph's "inferno")
         self._loads = LatestOnly(self.workers, self)
         self._explanations = LatestOnly(self.workers, self)
+        self._listing = LatestOnly(self.workers, self)
         self._build_layout()
+        self.state.runs_dir_changed.connect(lambda _: self.refresh_models())
+        self.state.runs_changed.connect(self.refresh_models)
+        self.state.run_ended.connect(self._on_run_ended)
 
     # -- layout -------------------------------------------------------------------------------
 
@@ -360,11 +235,12 @@ class PredictPage(Page):
         self.backend = backend
         self._colors = pg.colormap.get("inferno").getLookupTable(nPts=256, alpha=False)
         self.use_model(self.model_key)
+        self.refresh_models()
 
     def restore_settings(self, settings: QSettings) -> None:
         key = read_str(settings, "model", BUNDLED) or BUNDLED
         try:
-            if key != BUNDLED and not _model_path(key).exists():
+            if key != BUNDLED and not model_path(key).exists():
                 key = BUNDLED  # the run or file has gone since
         except ValueError:  # a settings file edited by hand
             key = BUNDLED
@@ -398,12 +274,17 @@ class PredictPage(Page):
         return [(None, lambda: self.add_files(samples)), (None, show), (self.key, lambda: None)]
 
     def is_idle(self) -> bool:
-        return not self._loads.busy and not self._explanations.busy and super().is_idle()
+        return not (self._loads.busy or self._explanations.busy or self._listing.busy
+                    ) and super().is_idle()
 
     def shutdown(self) -> None:
-        for job in (self._loads, self._explanations):
+        for job in (self._loads, self._explanations, self._listing):
             job.cancel()
         super().shutdown()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.refresh_models()  # runs the command line made meanwhile
 
     # -- public -----------------------------------------------------------------------------------
 
@@ -476,6 +357,39 @@ class PredictPage(Page):
 
     # -- models ----------------------------------------------------------------------------------
 
+    def refresh_models(self) -> None:
+        """List the runs folder again (in a worker), for the model list."""
+        if self.backend is None or self.state.closing:
+            return
+        self._listing.submit(read_runs, self.state.runs_dir, False, on_result=self._on_runs_listed,
+                             on_error=lambda e: self._show_notice(describe_error(e)),
+                             name="list runs")
+
+    def _on_runs_listed(self, runs: list[RunInfo]) -> None:
+        self.runs = runs
+        self._fill_models()
+        self.models_listed.emit(runs)
+
+    def _fill_models(self) -> None:
+        """The bundled model, every run (newest first; greyed out until it saved a model)
+        and the files opened; the model in use selected."""
+        combo = self.model_combo
+        combo.blockSignals(True)
+        combo.clear()
+        combo.addItem("Bundled LeNet-5 (digits)", BUNDLED)
+        for run in self.runs:
+            combo.addItem(f"Run: {run.label()}", f"run:{run.path}")
+            index = combo.count() - 1
+            combo.setItemData(index, f"{run.model} on {run.dataset}, {run.state} after "
+                              f"{run.epochs_completed} of {run.epochs} epochs",
+                              Qt.ItemDataRole.ToolTipRole)
+            if not run.has_model:
+                combo.model().item(index).setEnabled(False)
+        for key in self._files:
+            combo.addItem(f"File: {Path(key.partition(':')[2]).name}", key)
+        combo.blockSignals(False)
+        self._add_model_item(self.model_key)
+
     def _add_model_item(self, key: str) -> None:
         index = self.model_combo.findData(key)
         if index < 0:
@@ -483,7 +397,36 @@ class PredictPage(Page):
             label = f"Run: {Path(path).name}" if kind == "run" else f"File: {Path(path).name}"
             self.model_combo.addItem(label, key)
             index = self.model_combo.count() - 1
+            if kind == "file" and key not in self._files:
+                self._files.append(key)
         self.model_combo.setCurrentIndex(index)
+
+    def _on_run_ended(self, outcome) -> None:
+        """A run trained here ended: predict with it if it learned something; one that
+        validates at chance stays in the list, not in use."""
+        from netlib.train.diagnose import at_chance
+
+        run_dir = getattr(outcome, "run_dir", None)
+        if self.state.closing or run_dir is None:
+            return
+        self.refresh_models()
+        folder = RunFolder(run_dir)
+        if not folder.best_model.is_file():
+            return
+        accuracy = folder.status().get("best_val_accuracy")
+        try:
+            chance = 1.0 / max(1, len(folder.classes()))
+        except ValueError:
+            chance = 0.0
+        if isinstance(accuracy, (int, float)) and accuracy == accuracy and at_chance(accuracy, chance):
+            current = self.predictor.description if self.predictor else "the bundled model"
+            self._show_notice(
+                f"{folder.path.name} validates at {accuracy:.1%}, no better than chance "
+                f"({chance:.1%}): still predicting with {current.split(' · ')[0]}. Choose the "
+                f"run in the Model list to use it anyway."
+            )
+            return
+        self.use_run(run_dir)
 
     def _on_model_loaded(self, predictor: Predictor) -> None:
         self.predictor = predictor
@@ -600,7 +543,7 @@ class PredictPage(Page):
             return
         self.bars.set_predictions(entry.top, highlighted=self._class_row or 0)
         if self._last is None:
-            self._set_picture(_rgb(entry.pixels).astype(np.uint8))
+            self._set_picture(rgb(entry.pixels).astype(np.uint8))
 
     def _explain_class(self, row: int, _name: str) -> None:
         self._class_row = row

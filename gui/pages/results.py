@@ -1,6 +1,7 @@
 """The Results page: how well a run classifies and where it goes wrong.
 
-For the current run or any past one: top-1 and top-5 accuracy, per-class precision and
+Every run under the runs folder is listed, newest first, with its best validation
+accuracy; a run that ends in this session is shown when it has a model. For any of them: top-1 and top-5 accuracy, per-class precision and
 recall, the confusion matrix (click a cell to see its images), and every misclassified
 image with its true class and top-5 predictions, sortable by confidence and filterable
 by class. The numbers come from evaluation.json, which netlib.evaluate writes in a
@@ -32,89 +33,13 @@ from PySide6.QtWidgets import (
 
 from gui.pages.base import Page
 from gui.settings import read_json, write_json
-from gui.tasks import BackendInfo
+from gui.tasks import BackendInfo, RunInfo, read_runs
+from gui.tasks.runs import correct_images, decode_gallery_thumbnails, evaluate_run, read_evaluation
 from gui.widgets.gallery import Gallery, GalleryItem
-from gui.widgets.thumbnails import to_thumbnail
 from gui.workers import LatestOnly, Worker, describe_error
-from netlib.runs import DEFAULT_RUNS_DIR, RunFolder
+from netlib.runs import RunFolder
 
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter  # numbers
-
-THUMBNAIL_BATCH = 24  # thumbnails sent to the GUI thread per progress report
-
-# -- jobs (run in workers; no Qt) -------------------------------------------------------
-
-
-def list_run_folders(runs_dir: Path, context) -> list[tuple[Path, str]]:
-    """Job: the run folders under `runs_dir`, newest first, as (path, "name · model")."""
-    found = []
-    for folder in reversed(RunFolder.list_runs(runs_dir)):
-        try:
-            model = folder.config().model
-        except ValueError:
-            model = "?"
-        found.append((folder.path, f"{folder.path.name} · {model}"))
-    return found
-
-
-def read_evaluation(run_dir: Path, context) -> dict | None:
-    """Job: the run's evaluation.json, or None when it has none or it is not current
-    (the model changed since: evaluate again)."""
-    folder = RunFolder.open(run_dir)
-    return folder.evaluation() if folder.evaluation_is_current() else None
-
-
-def evaluate_run(run_dir: Path, ten_crop: bool, context) -> dict:
-    """Job: netlib.evaluate on the run's validation images; returns evaluation.json."""
-    from netlib.evaluate import evaluate
-
-    evaluate(run_dir, ten_crop=ten_crop, progress=context.progress_reporter(),
-             cancel=context.cancelled)
-    return RunFolder(run_dir).evaluation()
-
-
-def correct_images(run_dir: Path, evaluation: dict, label: int, context) -> list[GalleryItem]:
-    """Job: the images of class `label` the run classified correctly, with their top-5
-    (evaluation.json lists only the mistakes, so these are predicted again)."""
-    from netlib import data
-    from netlib.predict import load_model, predict
-
-    folder = RunFolder.open(run_dir)
-    name = evaluation["classes"][label]
-    if evaluation["data"] == "validation":
-        paths = [path for path, y in folder.validation_samples() if y == label]
-    else:
-        index = data.scan(evaluation["data"])
-        paths = [s.path for s in index.samples if index.classes[s.label] == name]
-    wrong = {m["path"] for m in evaluation["misclassified"]}
-    paths = [str(Path(p).resolve()) for p in paths if str(Path(p).resolve()) not in wrong]
-    context.check()
-    model = load_model(folder)
-    items = []
-    for prediction in predict(model, paths, top=5):
-        context.check()
-        if prediction.ok and prediction.top[0][0] == name:
-            items.append(GalleryItem(prediction.source, name, name, tuple(prediction.top)))
-    return items
-
-
-def decode_gallery_thumbnails(paths: list[str], size: int, context) -> None:
-    """Job: thumbnails of `paths`, reported as lists of (path, QImage) as they decode."""
-    from netlib.data import ImageError, decode_image
-
-    batch = []
-    for path in paths:
-        context.check()
-        try:
-            batch.append((path, to_thumbnail(decode_image(path), size)))
-        except ImageError:
-            continue
-        if len(batch) >= THUMBNAIL_BATCH:
-            context.report(batch)
-            batch = []
-    if batch:
-        context.report(batch)
-
 
 # -- the page -----------------------------------------------------------------------------
 
@@ -131,10 +56,9 @@ class ResultsPage(Page):
     #: Evaluating failed; carries the message.
     evaluation_failed = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
+    def __init__(self, state, parent: QWidget | None = None):
+        super().__init__(state, parent)
         self.backend: BackendInfo | None = None
-        self.runs_dir = Path(DEFAULT_RUNS_DIR)
         self.run_dir: Path | None = None
         self.evaluation: dict | None = None
         self.confusion = None  # ConfusionMatrix, once pyqtgraph may be imported
@@ -237,6 +161,9 @@ class ResultsPage(Page):
         self.evaluate_button.clicked.connect(lambda: self.evaluate())
         self.cancel_button.clicked.connect(self.cancel_evaluation)
         self.gallery.view_changed.connect(self._load_thumbnails)
+        self.state.runs_dir_changed.connect(lambda _: self._refresh_if_ready())
+        self.state.runs_changed.connect(self._refresh_if_ready)
+        self.state.run_ended.connect(self._on_run_ended)
         self._set_evaluating(False)
 
     # -- Page hooks -------------------------------------------------------------------------------
@@ -280,15 +207,28 @@ class ResultsPage(Page):
 
     # -- public -----------------------------------------------------------------------------------
 
-    def set_runs_dir(self, folder: str | Path) -> None:
-        self.runs_dir = Path(folder)
-        if self.backend is not None:
-            self.refresh_runs()
+    @property
+    def runs_dir(self) -> Path:
+        return self.state.runs_dir
 
     def refresh_runs(self) -> None:
         """List the runs folder again (in a worker)."""
-        self._listing.submit(list_run_folders, self.runs_dir, on_result=self._on_runs_listed,
+        self._listing.submit(read_runs, self.runs_dir, False, on_result=self._on_runs_listed,
                              on_error=self._on_error, name="list runs")
+
+    def _refresh_if_ready(self) -> None:
+        if self.backend is not None and not self.state.closing:
+            self.refresh_runs()
+
+    def _on_run_ended(self, outcome) -> None:
+        """A run trained here ended: show it, once it has a model to evaluate."""
+        run_dir = getattr(outcome, "run_dir", None)
+        if self.state.closing or run_dir is None:
+            return
+        if RunFolder(run_dir).best_model.is_file():
+            self.open_run(run_dir)
+        else:
+            self.refresh_runs()
 
     def open_run(self, run_dir: str | Path) -> None:
         """Show run `run_dir`: its evaluation, or an evaluation made now when this page is
@@ -349,12 +289,16 @@ class ResultsPage(Page):
 
     # -- internals --------------------------------------------------------------------------------
 
-    def _on_runs_listed(self, runs: list[tuple[Path, str]]) -> None:
+    def _on_runs_listed(self, runs: list[RunInfo]) -> None:
         current = self._pending_run or self.run_dir
         self.run_combo.blockSignals(True)
         self.run_combo.clear()
-        for path, label in runs:
-            self.run_combo.addItem(label, str(path))
+        for run in runs:
+            self.run_combo.addItem(run.label(), str(run.path))
+            self.run_combo.setItemData(self.run_combo.count() - 1,
+                                       f"{run.model} on {run.dataset}, {run.state} after "
+                                       f"{run.epochs_completed} of {run.epochs} epochs",
+                                       Qt.ItemDataRole.ToolTipRole)
         if not runs:
             self.run_combo.addItem(f"no runs in {self.runs_dir}", None)
         index = self.run_combo.findData(str(current)) if current is not None else -1
@@ -362,7 +306,7 @@ class ResultsPage(Page):
         self.run_combo.blockSignals(False)
         self._pending_run = None
         if self.run_dir is None and runs:
-            self.open_run(runs[0][0])  # the newest
+            self.open_run(runs[0].path)  # the newest
         elif not runs and self.run_dir is None:
             self._show_nothing(f"No runs in {self.runs_dir} yet: train one on the Train page.")
         self._set_evaluating(self._evaluate_worker is not None)

@@ -2,15 +2,15 @@
 ResNet paper's Figure 4: plain against residual networks), and what to do with a run:
 open it in Results or Predict, resume it in Train, delete it.
 
-The runs folder is this page's setting (default: netlib.runs.DEFAULT_RUNS_DIR in the
-working directory, as `python main.py train` uses); the window hands it to the Train and
-Results pages. Folders are read in a worker by netlib.runs; every number comes from the
-run's own files (config.json, status.json, metrics.csv, resume/).
+The runs folder is chosen here (default: netlib.runs.DEFAULT_RUNS_DIR in the working
+directory, as `python main.py train` uses) and is the app's (gui.state): the Train page
+makes its runs there, the Results and Predict pages list them. Folders are read in a
+worker by netlib.runs (gui.tasks.read_runs); every number comes from the run's own
+files (config.json, status.json, metrics.csv, resume/).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import shutil
 from pathlib import Path
@@ -35,9 +35,8 @@ from PySide6.QtWidgets import (
 
 from gui.pages.base import Page
 from gui.settings import read_json, read_str, write_json
-from gui.tasks import BackendInfo
+from gui.tasks import BackendInfo, RunInfo, read_runs
 from gui.workers import LatestOnly, describe_error
-from netlib.runs import DEFAULT_RUNS_DIR, RunFolder
 
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter  # numbers
 
@@ -50,54 +49,6 @@ METRIC_CHOICES = {
 }
 
 
-@dataclasses.dataclass(frozen=True)
-class RunInfo:
-    """One run folder, as the table shows it."""
-
-    path: Path
-    model: str
-    dataset: str
-    started: str
-    state: str
-    epochs_completed: int
-    epochs: int
-    best_val_accuracy: float
-    resumable: bool
-    metrics: tuple = ()
-
-    @property
-    def name(self) -> str:
-        return self.path.name
-
-
-def read_runs(runs_dir: Path, context) -> list[RunInfo]:
-    """Job: every run folder under `runs_dir`, newest first."""
-    runs = []
-    for folder in reversed(RunFolder.list_runs(runs_dir)):
-        context.check()
-        try:
-            config = folder.config()
-        except ValueError:
-            continue  # a broken config.json: not a usable run
-        status = folder.status()
-        best = status.get("best_val_accuracy")
-        metrics = tuple(folder.metrics())
-        options = ", ".join(f"{k}={v}" for k, v in sorted(config.model_options.items()))
-        runs.append(RunInfo(
-            path=folder.path,
-            model=f"{config.model} ({options})" if options else config.model,
-            dataset=_dataset_name(config.dataset),
-            started=folder.started().strftime("%Y-%m-%d %H:%M"),
-            state=status.get("state", "unknown"),
-            epochs_completed=int(status.get("epochs_completed") or len(metrics)),
-            epochs=config.epochs,
-            best_val_accuracy=float(best) if isinstance(best, (int, float)) else math.nan,
-            resumable=folder.can_resume(),
-            metrics=metrics,
-        ))
-    return runs
-
-
 def _label(run: RunInfo, shown: list[RunInfo]) -> str:
     """A run's name in a legend: its network ("resnet20", "lenet5 (activation=relu)"),
     with its folder's name when another run shown trains the same."""
@@ -106,24 +57,11 @@ def _label(run: RunInfo, shown: list[RunInfo]) -> str:
     return run.model
 
 
-def _dataset_name(dataset: str) -> str:
-    from netlib.data import digits_folder
-
-    try:
-        if Path(dataset).resolve() == Path(digits_folder()).resolve():
-            return "digits (bundled)"
-    except OSError:
-        pass
-    return Path(dataset).name or dataset
-
-
 class RunsPage(Page):
     key = "runs"
     title = "Runs"
     summary = "Every training run: compare curves, open, resume or delete"
 
-    #: The runs folder changed; carries it (Path).
-    folder_changed = Signal(object)
     #: The table was filled; carries the list of RunInfo.
     runs_listed = Signal(list)
     #: "Open in Results", "Open in Predict", "Resume in Train": carry the run folder.
@@ -133,14 +71,12 @@ class RunsPage(Page):
     #: Runs were deleted; carries their folders.
     runs_deleted = Signal(list)
 
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
+    def __init__(self, state, parent: QWidget | None = None):
+        super().__init__(state, parent)
         self.backend: BackendInfo | None = None
-        self.folder = Path(DEFAULT_RUNS_DIR)
         self.runs: list[RunInfo] = []
         self.active_run: Path | None = None  # being trained now: not deletable
         self.curves = None  # RunComparison, once pyqtgraph may be imported
-        self._chosen_folder = False
         self._listing = LatestOnly(self.workers, self)
         self._build_layout()
 
@@ -229,6 +165,9 @@ class RunsPage(Page):
         self.predict_button.clicked.connect(lambda: self._emit_for_selected(self.open_predict))
         self.resume_button.clicked.connect(lambda: self._emit_for_selected(self.resume_requested))
         self.delete_button.clicked.connect(self.delete_selected)
+        self.state.runs_dir_changed.connect(self._on_folder_changed)
+        self.state.run_started.connect(self._on_run_started)
+        self.state.run_ended.connect(self._on_run_ended)
         self._show_folder()
         self._on_selection()
 
@@ -244,10 +183,6 @@ class RunsPage(Page):
         self.refresh()
 
     def restore_settings(self, settings: QSettings) -> None:
-        folder = read_str(settings, "folder")
-        if folder:
-            self.folder = Path(folder)
-            self._chosen_folder = True
         metric = read_str(settings, "metric")
         if metric in METRIC_CHOICES:
             self.metric_combo.setCurrentText(metric)
@@ -257,8 +192,6 @@ class RunsPage(Page):
         self._show_folder()
 
     def save_settings(self, settings: QSettings) -> None:
-        if self._chosen_folder:
-            settings.setValue("folder", str(self.folder))
         settings.setValue("metric", self.metric_combo.currentText())
         write_json(settings, "splitter", self.splitter.sizes())
 
@@ -270,19 +203,20 @@ class RunsPage(Page):
 
     # -- public -----------------------------------------------------------------------------------
 
+    @property
+    def folder(self) -> Path:
+        return self.state.runs_dir
+
     def set_folder(self, folder: str | Path) -> None:
-        """List the runs of `folder`, and make new runs there."""
-        self.folder = Path(folder).expanduser()
-        self._chosen_folder = True
-        self._show_folder()
-        self.folder_changed.emit(self.folder)
+        """List the runs of `folder`, and make new runs there (every page follows)."""
+        self.state.set_runs_dir(folder)
         self.refresh()
 
     def refresh(self) -> None:
         """Read the runs folder again (in a worker)."""
-        if self.backend is None:
+        if self.backend is None or self.state.closing:
             return
-        self._listing.submit(read_runs, self.folder, on_result=self._on_listed,
+        self._listing.submit(read_runs, self.folder, True, on_result=self._on_listed,
                              on_error=lambda e: self._show_empty(describe_error(e)),
                              name="list runs")
 
@@ -323,10 +257,23 @@ class RunsPage(Page):
         else:
             self.status_message.emit(f"Deleted {len(deleted)} run(s).")
         self.runs_deleted.emit(deleted)
+        self.state.notify_runs_changed()
         self.refresh()
         return deleted
 
     # -- internals --------------------------------------------------------------------------------
+
+    def _on_folder_changed(self, _folder) -> None:
+        self._show_folder()
+        self.refresh()
+
+    def _on_run_started(self, run_dir: Path) -> None:
+        self.active_run = Path(run_dir)
+        self.refresh()
+
+    def _on_run_ended(self, _outcome) -> None:
+        self.active_run = None
+        self.refresh()
 
     def _confirm_delete(self, runs: list[RunInfo]) -> bool:
         names = "\n".join(f"  {r.name}" for r in runs[:8]) + ("\n  …" if len(runs) > 8 else "")

@@ -1,100 +1,47 @@
-"""The Train page: a network, a dataset and the run's hyperparameters; Start, Stop,
-Resume; progress, throughput, the device, live curves and the run's log.
+"""The Train page: the network to train, the dataset and the run's settings; Start,
+Stop, Resume; progress, throughput, the device, live curves and the run's log.
 
-The run is netlib.train's Trainer, made on the GUI thread (a bad setting is refused at
-once) and fitted in a worker thread. Its events travel to the GUI thread as the worker's
-progress signal, thinned by :class:`EventThrottle` (at most ten progress updates a
-second; epoch ends, log lines and the outcome always pass, in order). A thread suffices:
-TensorFlow and JAX release the GIL while they compute, and benchmarks/gui_latency.py
-measures how late the GUI's timers fire during a run. Stop asks the Trainer to stop at
-the end of the current batch, which keeps the run resumable from its last epoch.
+The network is chosen here (the Architectures page's "Train this network" comes here
+too); the dataset and its split are the app's (gui.state), shown and changed on the
+Dataset page as well. The run is a netlib.train Trainer, made on the GUI thread (a bad
+setting is refused at once) and fitted in a worker (gui.training). Its batches only
+update numbers; what they change on screen is drawn every DISPLAY_INTERVAL_MS.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import html
-import math
-import time
-from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QElapsedTimer, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QComboBox,
-    QFileDialog,
-    QFormLayout,
     QHBoxLayout,
     QLabel,
     QMessageBox,
-    QPlainTextEdit,
-    QProgressBar,
     QPushButton,
-    QScrollArea,
     QSplitter,
     QVBoxLayout,
     QWidget,
 )
 
 from gui.pages.base import Page
-from gui.settings import read_json, read_str, write_json
+from gui.settings import read_json, write_json
+from gui.state import DEFAULT_NETWORK, SPLIT_DEFAULTS, normalize_source
 from gui.tasks import DIGITS, BackendInfo, dataset_folder
-from gui.widgets.train_form import TrainConfigForm
-from gui.workers import Worker, describe_error
-from netlib.runs import DEFAULT_RUNS_DIR, RunFolder
+from gui.training import TrainingSession
+from gui.widgets.message_line import MessageLine
+from gui.widgets.run_log import RunLog
+from gui.widgets.run_progress import RunProgressView
+from gui.widgets.train_settings import TrainSettingsPanel
+from gui.workers import describe_error
+from netlib.runs import RunFolder
 
-DEFAULT_MODEL = "lenet5"  # with the digits: curves within seconds on a CPU
-#: Progress events (BatchEnd, Preparing) reach the GUI at most this often.
-EVENT_INTERVAL_S = 0.1
-SPLIT_KEYS = ("validation", "test", "seed")  # the settings shared with the Dataset page
+DEFAULT_MODEL = DEFAULT_NETWORK
+#: How often what the latest batches changed is drawn (curves, bar, figures).
+DISPLAY_INTERVAL_MS = 500
 #: Epochs of the run `--screenshot` trains on the digits.
 SCREENSHOT_EPOCHS = 10
-
-
-class EventThrottle:
-    """Forwards training events to `send`, thinning the frequent ones.
-
-    BatchEnd and Preparing are sent at most once every `interval` seconds; one that
-    arrives sooner is held, and sent before the next event of any other kind (so an
-    epoch's last batch always precedes its EpochEnd) or by `flush`. Every other event is
-    sent at once. Called on the training thread; no Qt here.
-    """
-
-    def __init__(self, send: Callable[[object], None], interval: float = EVENT_INTERVAL_S,
-                 clock: Callable[[], float] = time.monotonic):
-        self.send = send
-        self.interval = interval
-        self.clock = clock
-        self._last = -math.inf
-        self._pending = None
-
-    def __call__(self, event) -> None:
-        from netlib.train import BatchEnd, Preparing
-
-        if isinstance(event, (BatchEnd, Preparing)):
-            now = self.clock()
-            if now - self._last >= self.interval:
-                self._last = now
-                self._pending = None
-                self.send(event)
-            else:
-                self._pending = event
-            return
-        self.flush()
-        self.send(event)
-
-    def flush(self) -> None:
-        if self._pending is not None:
-            pending, self._pending = self._pending, None
-            self.send(pending)
-
-
-def fit_in_worker(trainer, context):
-    """Job: `trainer.fit`, its events sent to the GUI as progress (thinned)."""
-    throttle = EventThrottle(context.report)
-    outcome = trainer.fit(events=throttle)
-    throttle.flush()
-    return outcome
+START_TIP = "Train a new run with these settings"
 
 
 class TrainPage(Page):
@@ -103,38 +50,28 @@ class TrainPage(Page):
     summary = "Train a network on a dataset: live curves, stop and resume"
 
     #: A run began training (its data is ready); carries the run folder (Path).
-    #: The form's split changed: {"validation", "test", "seed"} (the Dataset page follows).
-    split_settings_changed = Signal(dict)
-    #: The image cache a run would use: {"image_size", "color_mode", "resize"}, resolved
-    #: (the network's input size and channels where the form says "network's").
-    cache_settings_changed = Signal(dict)
     run_started = Signal(object)
     #: A run ended; carries the last event (Finished, Stopped or Failed).
     run_ended = Signal(object)
-    #: Every training event shown on the page, in order (after thinning).
+    #: Every training event shown on the page, in order.
     event_shown = Signal(object)
 
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
+    def __init__(self, state, parent: QWidget | None = None):
+        super().__init__(state, parent)
         self.backend: BackendInfo | None = None
-        self.model_name = DEFAULT_MODEL
-        self._split: dict = {}  # the Dataset page's split, kept across network changes
-        self.dataset_source: str = DIGITS  # DIGITS or a folder path
-        self.runs_dir = Path(DEFAULT_RUNS_DIR)
-        self.trainer = None
+        self.training = TrainingSession(self.workers, self)
         self.run_dir: Path | None = None  # the run on screen
         self.resume_target: Path | None = None  # what Resume continues
         self.curves = None  # TrainingCurves, made once pyqtgraph may be imported
-        self._worker: Worker | None = None
         self._restored_config: dict | None = None
-        self._started = None  # the RunStarted event of the run on screen
-        self._clock = QElapsedTimer()
+        self._warnings: list[str] = []  # the run's warnings (netlib.train.diagnose, ...)
         self._tick = QTimer(self)
         self._tick.setInterval(1000)
-        self._tick.timeout.connect(self._update_elapsed)
-        self._last_batch = None
+        self._display = QTimer(self)
+        self._display.setInterval(DISPLAY_INTERVAL_MS)
         self._build_layout()
-        self._set_running(False)
+        self._connect()
+        self._show_dataset()
 
     # -- layout -----------------------------------------------------------------------------
 
@@ -142,45 +79,15 @@ class TrainPage(Page):
         heading = QLabel("Train")
         heading.setObjectName("pageHeading")
 
-        self.model_combo = QComboBox()
-        self.model_combo.setToolTip("The network to train (the Architectures page describes each)")
-        self.model_combo.addItem(DEFAULT_MODEL)
-        self.defaults_label = QLabel()
-        self.defaults_label.setObjectName("mutedText")
-        self.defaults_label.setWordWrap(True)
-        self.dataset_label = QLabel()
-        self.dataset_label.setWordWrap(True)
-        self.dataset_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.digits_button = QPushButton("Digits")
-        self.digits_button.setToolTip("The bundled UCI digits: 1,797 8×8 images in 10 classes")
-        self.folder_button = QPushButton("Folder…")
-        self.folder_button.setToolTip("A folder of images, one sub-folder per class")
-        dataset_row = QHBoxLayout()
-        dataset_row.addWidget(self.dataset_label, 1)
-        dataset_row.addWidget(self.digits_button)
-        dataset_row.addWidget(self.folder_button)
-        top_form = QFormLayout()
-        top_form.addRow("Network", self.model_combo)
-        top_form.addRow(self.defaults_label)
-        top_form.addRow("Dataset", dataset_row)
-
-        self.form = TrainConfigForm()
-        self.reset_button = QPushButton("Reset to the network's defaults")
-        settings_box = QWidget()
-        settings_layout = QVBoxLayout(settings_box)
-        settings_layout.setContentsMargins(0, 0, 8, 0)
-        settings_layout.addLayout(top_form)
-        settings_layout.addWidget(self.form)
-        settings_layout.addWidget(self.reset_button)
-        settings_layout.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        scroll.setWidget(settings_box)
-        scroll.setMinimumWidth(250)
+        self.settings = TrainSettingsPanel(self.state.network)
+        # The panel's parts, as tests and the benchmarks reach them.
+        self.form = self.settings.form
+        self.model_combo = self.settings.model_combo
+        self.defaults_label = self.settings.defaults_label
+        self.settings_message = self.settings.message
 
         self.start_button = QPushButton("▶ Start")
-        self.start_button.setToolTip("Train a new run with these settings")
+        self.start_button.setToolTip(START_TIP)
         self.stop_button = QPushButton("■ Stop")
         self.stop_button.setToolTip("Stop at the end of the current batch; the run can be resumed")
         self.resume_button = QPushButton("⟳ Resume")
@@ -197,14 +104,12 @@ class TrainPage(Page):
         self.run_label.setObjectName("mutedText")
         self.run_label.setWordWrap(True)
         self.run_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.progress_bar = QProgressBar()
-        self.progress_bar.setFormat("")
-        self.progress_bar.setValue(0)
-        self.stats_label = QLabel("")
-        self.stats_label.setWordWrap(True)
-        self.message_label = QLabel("")
-        self.message_label.setWordWrap(True)
-        self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.progress_view = RunProgressView()
+        self.progress_bar = self.progress_view.bar
+        self.stats_label = self.progress_view.stats
+        self.message_label = MessageLine(lines=2)
+        self.warning_label = MessageLine(lines=2)  # the run's warnings, until the next run
+        self.warning_label.hide()
 
         self.curves_box = QVBoxLayout()
         self.curves_placeholder = QLabel("The curves appear once Keras has loaded.")
@@ -213,33 +118,28 @@ class TrainPage(Page):
         self.curves_box.addWidget(self.curves_placeholder, 1)
         curves_widget = QWidget()
         curves_widget.setLayout(self.curves_box)
-
-        self.log = QPlainTextEdit()
-        self.log.setReadOnly(True)
-        self.log.setMaximumBlockCount(5000)
-        self.log.setPlaceholderText("The run's log")
-        lower = QSplitter(Qt.Orientation.Vertical)
-        lower.setChildrenCollapsible(False)
-        lower.addWidget(curves_widget)
-        lower.addWidget(self.log)
-        lower.setStretchFactor(0, 3)
-        lower.setStretchFactor(1, 1)
-        lower.setSizes([560, 160])  # the curves first; the log below them
-        self.lower_splitter = lower
+        self.log = RunLog()
+        self.lower_splitter = QSplitter(Qt.Orientation.Vertical)
+        self.lower_splitter.setChildrenCollapsible(False)
+        self.lower_splitter.addWidget(curves_widget)
+        self.lower_splitter.addWidget(self.log)
+        self.lower_splitter.setStretchFactor(0, 3)
+        self.lower_splitter.setStretchFactor(1, 1)
+        self.lower_splitter.setSizes([560, 160])  # the curves first; the log below them
 
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(8, 0, 0, 0)
         right_layout.addLayout(buttons)
         right_layout.addWidget(self.run_label)
-        right_layout.addWidget(self.progress_bar)
-        right_layout.addWidget(self.stats_label)
+        right_layout.addWidget(self.progress_view)
         right_layout.addWidget(self.message_label)
-        right_layout.addWidget(lower, 1)
+        right_layout.addWidget(self.warning_label)
+        right_layout.addWidget(self.lower_splitter, 1)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setChildrenCollapsible(False)
-        self.splitter.addWidget(scroll)
+        self.splitter.addWidget(self.settings)
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([380, 900])
@@ -249,15 +149,23 @@ class TrainPage(Page):
         layout.addWidget(heading)
         layout.addWidget(self.splitter, 1)
 
-        self.model_combo.currentTextChanged.connect(self._on_model_chosen)
-        self.digits_button.clicked.connect(lambda: self.set_dataset(DIGITS))
-        self.folder_button.clicked.connect(self._ask_folder)
-        self.form.changed.connect(self.validate)
-        self.form.changed.connect(self._announce_split)
-        self.reset_button.clicked.connect(self.reset_to_defaults)
+    def _connect(self) -> None:
+        self.settings.network_chosen.connect(self.set_model)
+        self.settings.dataset_asked.connect(self.set_dataset)
+        self.settings.reset_requested.connect(lambda: self.reset_to_defaults())
+        self.settings.changed.connect(self._on_settings_changed)
         self.start_button.clicked.connect(self.start)
         self.stop_button.clicked.connect(self.stop)
         self.resume_button.clicked.connect(self.resume)
+        self.training.event.connect(self._on_event)
+        self.training.crashed.connect(self._on_crash)
+        self.training.ended.connect(self._on_worker_ended)
+        self._tick.timeout.connect(self.progress_view.tick)
+        self._display.timeout.connect(self._draw)
+        self.state.dataset_changed.connect(lambda _source: self._show_dataset())
+        self.state.dataset_refused.connect(
+            lambda source, message: self._show_message(message, error=True))
+        self.state.split_changed.connect(self._on_split_changed)
 
     # -- Page hooks -------------------------------------------------------------------------
 
@@ -270,38 +178,28 @@ class TrainPage(Page):
         self.curves_box.replaceWidget(self.curves_placeholder, self.curves)
         self.curves_placeholder.hide()
 
-        self.model_combo.blockSignals(True)
-        self.model_combo.clear()
-        self.model_combo.addItems(list(backend.models))
-        self.model_combo.blockSignals(False)
+        if self.state.network not in backend.models:
+            self.state.set_network(DEFAULT_MODEL)
+        self.settings.set_networks(list(backend.models))
         restored = self._config_from(self._restored_config)
-        if restored is not None:
-            self.model_name = restored.model
-            self._select_model(restored.model)
-            self.form.set_config(restored)
-            self._show_defaults_source()
+        if restored is not None and restored.model == self.model_name:
+            self.settings.set_config(restored)
+            self.form.set_values(self.state.split)
         else:
-            if self.model_name not in backend.models:
-                self.model_name = DEFAULT_MODEL
-            self._select_model(self.model_name)
             self.reset_to_defaults()
-        self._show_dataset()
         self.validate()
 
     def restore_settings(self, settings: QSettings) -> None:
-        self.model_name = read_str(settings, "model", DEFAULT_MODEL) or DEFAULT_MODEL
-        self.dataset_source = read_str(settings, "dataset", DIGITS) or DIGITS
         self._restored_config = read_json(settings, "config")
         for splitter, key in ((self.splitter, "splitter"), (self.lower_splitter, "lower_splitter")):
             sizes = read_json(settings, key)
             if isinstance(sizes, list) and all(isinstance(s, int) for s in sizes):
                 splitter.setSizes(sizes)
+        self.model_combo.setItemText(0, self.state.network)
         self._show_dataset()
 
     def save_settings(self, settings: QSettings) -> None:
-        settings.setValue("model", self.model_name)
-        settings.setValue("dataset", self.dataset_source)
-        config = self._form_config(quiet=True)
+        config = self.settings.config(quiet=True)
         if config is not None:
             write_json(settings, "config", config.to_dict())
         write_json(settings, "splitter", self.splitter.sizes())
@@ -311,6 +209,9 @@ class TrainPage(Page):
         if self.run_dir is not None:  # a run is on screen already: picture it
             return [(self.key, lambda: None)]
         return [(None, self.start_screenshot_run), (self.key, lambda: None)]
+
+    def is_idle(self) -> bool:
+        return not self.is_training() and super().is_idle()
 
     def confirm_close(self) -> bool:
         """Ask before the window closes during a run (a real QMessageBox): True to go on
@@ -333,55 +234,59 @@ class TrainPage(Page):
 
     def shutdown(self) -> None:
         self._tick.stop()
-        if self.trainer is not None:
-            self.trainer.request_stop()
+        self._display.stop()
+        self.training.stop()
         super().shutdown()
+
+    # -- what the page shows of the app's state -------------------------------------------------
+
+    @property
+    def model_name(self) -> str:
+        return self.state.network
+
+    @property
+    def dataset_source(self) -> str:
+        return self.state.dataset
+
+    @property
+    def runs_dir(self) -> Path:
+        return self.state.runs_dir
+
+    @property
+    def trainer(self):
+        return self.training.trainer
+
+    def is_training(self) -> bool:
+        return self.training.is_running()
 
     # -- public -------------------------------------------------------------------------------
 
-    def is_training(self) -> bool:
-        return self._worker is not None
-
-    def set_model(self, name: str) -> None:
-        """Train `name` with its family's defaults (the Architectures page calls this)."""
-        if self.is_training() or (self.backend and name not in self.backend.models):
-            return
-        if name != self.model_name:
-            self._select_model(name)
+    def set_model(self, name: str, changes: dict | None = None) -> bool:
+        """Train `name` with its family's defaults, and `changes` to them (the options
+        and image size chosen on the Architectures page); False during a run."""
+        if self.is_training():
+            self._show_message(f"A run is in progress: {name} can be chosen once it ends.",
+                               error=True)
+            return False
+        if self.backend and name not in self.backend.models:
+            return False
+        self._select_model(name)
+        self.reset_to_defaults(changes)
+        return True
 
     def set_dataset(self, source: str) -> None:
-        """Train on `source`: DIGITS or a folder of class sub-folders."""
-        self.dataset_source = source if source == DIGITS else str(Path(source))
-        self._show_dataset()
-        self.validate()
+        """Train on `source` (DIGITS or a folder of class sub-folders) once it has been
+        scanned: it becomes every page's dataset; a folder that fails to scan is
+        reported and changes nothing."""
+        if normalize_source(source) != self.dataset_source:
+            self.state.request_dataset(source)
 
-    def set_runs_dir(self, folder: str | Path) -> None:
-        self.runs_dir = Path(folder)
-
-    def _announce_split(self) -> None:
-        values = self.form.read()
-        self.split_settings_changed.emit({key: values[key] for key in SPLIT_KEYS})
-
-    def set_split_settings(self, values: dict) -> None:
-        """Train with the split chosen on the Dataset page (kept across a change of
-        network, whose defaults would otherwise replace it)."""
-        self._split = {key: values[key] for key in SPLIT_KEYS if key in values}
-        if self.form.fields and not self.is_training():
-            self.form.set_values(self._split)
-
-    def reset_to_defaults(self) -> None:
-        """Fill the form with the network's family defaults (netlib.train), the Dataset
-        page's split kept."""
-        from netlib.train import TrainConfig
-
-        try:
-            config = TrainConfig.for_model(self.model_name, self._dataset_path())
-        except ValueError as error:
-            self.form.set_problem(error)
-            return
-        self.form.set_config(config)
-        self.form.set_values(self._split)
-        self._show_defaults_source()
+    def reset_to_defaults(self, changes: dict | None = None) -> None:
+        """Fill the form with the network's family defaults (netlib.train) and `changes`,
+        the app's split kept."""
+        refused = self.settings.reset_to_defaults(changes, keep=self.state.split)
+        if refused:
+            self._show_message(refused, error=True)
         self.validate()
 
     def start(self) -> bool:
@@ -391,11 +296,13 @@ class TrainPage(Page):
             return False
         from netlib.train import Trainer
 
-        config = self._form_config()
+        config = self.settings.config()
         if config is None:
             return False
-        self.runs_dir.mkdir(parents=True, exist_ok=True)
+        notices = list(self.settings.notices)
         self._launch(Trainer(config, runs_dir=self.runs_dir), f"Starting {config.model}…")
+        for notice in notices:
+            self.log.add(f"note: {notice}", "warning")
         return True
 
     def resume(self) -> bool:
@@ -428,10 +335,9 @@ class TrainPage(Page):
             return
         self.run_dir = folder.path
         self.resume_target = folder.path
-        self._select_model(config.model, keep_form=True)
-        self.form.set_config(config)
-        self.dataset_source = _source_of(config.dataset)
-        self._show_dataset()
+        self._select_model(config.model)
+        self.settings.set_config(config)
+        self.set_dataset(_source_of(config.dataset))
         status = folder.status()
         done = status.get("epochs_completed") or 0
         self.run_label.setText(f"Run {folder.path}")
@@ -441,13 +347,12 @@ class TrainPage(Page):
             f"own settings (raise Epochs to train longer)."
         )
         if self.curves is not None:
-            self.curves.set_history(folder.metrics())
+            self.curves.set_history(folder.metrics(), epochs=config.epochs)
         self._set_running(False)
 
     def stop(self) -> None:
         """Ask the run to stop at the end of the current batch."""
-        if self.trainer is not None and self.is_training():
-            self.trainer.request_stop()
+        if self.training.stop():
             self.stop_button.setEnabled(False)
             self._show_message("Stopping at the end of this batch…")
 
@@ -463,36 +368,26 @@ class TrainPage(Page):
         if not self.start():
             raise RuntimeError(f"The screenshot run could not start: {self.form.problem()}")
 
-    # -- running --------------------------------------------------------------------------------
+    # -- the run --------------------------------------------------------------------------------
 
     def _launch(self, trainer, message: str, resuming: bool = False) -> None:
-        self.trainer = trainer
         self.resume_target = None
-        self._started = None
-        self._last_batch = None
         if self.curves is not None and not resuming:
             self.curves.reset()
         self.log.clear()
-        self.progress_bar.setRange(0, 0)
-        self.progress_bar.setFormat("Preparing the data…")
-        self.stats_label.setText("")
+        self._warnings = []
+        self.warning_label.hide()
+        self.progress_view.preparing_data()
         self._show_message(message)
+        self.training.start(trainer)
         self._set_running(True)
-        self._worker = self.workers.start(
-            fit_in_worker,
-            trainer,
-            on_progress=self._on_event,
-            on_error=self._on_crash,
-            on_ended=self._on_worker_ended,
-            name="train",
-        )
 
     def _on_event(self, event) -> None:
         from netlib.train import events as ev
 
         handlers = {
-            ev.Preparing: self._on_preparing,
-            ev.LogMessage: lambda e: self._append_log(e.text, e.level),
+            ev.Preparing: self.progress_view.preparing,
+            ev.LogMessage: self._on_log,
             ev.RunStarted: self._on_run_started,
             ev.BatchEnd: self._on_batch,
             ev.EpochEnd: self._on_epoch,
@@ -505,13 +400,15 @@ class TrainPage(Page):
             handler(event)
         self.event_shown.emit(event)
 
-    def _on_preparing(self, event) -> None:
-        self.progress_bar.setRange(0, max(1, event.total))
-        self.progress_bar.setValue(event.done)
-        self.progress_bar.setFormat(f"{event.stage.capitalize()}: {event.done:,} / {event.total:,}")
+    def _on_log(self, event) -> None:
+        self.log.add(event.text, event.level)
+        if event.level == "warning":  # seen beyond the log: a diagnosis, skipped files
+            self._warnings.append(event.text)
+            more = f" ({len(self._warnings)} warnings: see the log)" if len(self._warnings) > 1 else ""
+            self.warning_label.show_text(f"⚠ {event.text}{more}", "warning")
+            self.warning_label.show()
 
     def _on_run_started(self, event) -> None:
-        self._started = event
         self.run_dir = Path(event.run_dir)
         precision = " · mixed precision" if event.mixed_precision else ""
         replicas = f" · {event.replicas} replicas" if event.replicas > 1 else ""
@@ -520,139 +417,100 @@ class TrainPage(Page):
             f"Run {event.run_dir} · {event.model} · {len(event.classes)} classes · "
             f"{event.train_images:,} training / {event.validation_images:,} validation images"
         )
-        if event.initial_epoch and self.curves is not None:
-            done = event.initial_epoch
-            rows = [r for r in RunFolder(event.run_dir).metrics() if r["epoch"] <= done]
-            self.curves.set_history(rows)
         if self.curves is not None:
+            if event.initial_epoch:
+                done = event.initial_epoch
+                rows = [r for r in RunFolder(event.run_dir).metrics() if r["epoch"] <= done]
+                self.curves.set_history(rows)
             self.curves.set_epochs(event.epochs)
-        total = max(1, (event.epochs - event.initial_epoch) * event.steps_per_epoch)
-        self.progress_bar.setRange(0, total)
-        self.progress_bar.setValue(0)
-        self.progress_bar.setFormat(f"Epoch {event.initial_epoch + 1} of {event.epochs}")
-        self._clock.start()
+        self.progress_view.started(event)
         self._tick.start()
+        self._display.start()
         self._show_message(f"Training {event.model} on {event.device}.")
+        self.state.start_run(self.run_dir)
         self.run_started.emit(self.run_dir)
 
     def _on_batch(self, event) -> None:
-        self._last_batch = event
+        self.progress_view.batch(event)
         if self.curves is not None:
             self.curves.add_batch(event.epoch, event.step, event.steps, event.loss,
                                   event.accuracy, event.top5)
-        self.progress_bar.setValue(self._steps_done(event))
-        self.progress_bar.setFormat(
-            f"Epoch {event.epoch} of {event.epochs} · batch {event.step:,} of {event.steps:,}"
-        )
-        self._update_elapsed()
+
+    def _draw(self) -> None:
+        """What the batches since the last call changed, drawn (DISPLAY_INTERVAL_MS)."""
+        self.progress_view.refresh()
+        if self.curves is not None:
+            self.curves.refresh()
 
     def _on_epoch(self, event) -> None:
+        from netlib.train.progress import epoch_line
+
         if self.curves is not None:
             self.curves.add_epoch(dataclasses.asdict(event))
-        mark = " (best so far)" if event.improved else ""
-        self._append_log(
-            f"epoch {event.epoch}/{event.epochs}: loss {event.loss:.4f}, accuracy "
-            f"{event.accuracy:.2%}, validation loss {event.val_loss:.4f}, validation accuracy "
-            f"{event.val_accuracy:.2%} (top-5 {event.val_top5:.2%}), learning rate "
-            f"{event.learning_rate:.3g}, {event.seconds:.1f} s{mark}"
-        )
+        self.log.add(epoch_line(event))
 
     def _on_outcome(self, event) -> None:
-        from netlib.train import Failed, Finished, Stopped
+        from netlib.train import Failed, Stopped
 
         self._tick.stop()
-        self._update_elapsed()
-        if isinstance(event, Finished):
-            self.progress_bar.setValue(self.progress_bar.maximum())
-            self._show_message(event.message)
-        elif isinstance(event, Stopped):
+        self._display.stop()
+        self._draw()
+        self.progress_view.ended(event)
+        if isinstance(event, Stopped):
             self.resume_target = Path(event.run_dir) if event.run_dir else None
-            self._show_message(event.message)
-        elif isinstance(event, Failed):
+        if isinstance(event, Failed):
             if event.resumable and event.run_dir:
                 self.resume_target = Path(event.run_dir)
-            self._show_message(event.message, error=True)
-            self._append_log(event.details.strip().splitlines()[-1], "error")
-        self._append_log(event.message, "error" if isinstance(event, Failed) else "info")
+            self.log.add(event.details.strip().splitlines()[-1], "error")
+        self._show_message(event.message, error=isinstance(event, Failed))
+        self.log.add(event.message, "error" if isinstance(event, Failed) else "info")
+        self.state.end_run(event)
         self.run_ended.emit(event)
 
     def _on_crash(self, error: Exception) -> None:
         # fit reports what goes wrong in a run as a Failed event; this is anything else.
         self._show_message(f"Training stopped with an error: {describe_error(error)}", error=True)
-        self._append_log(getattr(error, "formatted_traceback", str(error)), "error")
+        self.log.add(getattr(error, "formatted_traceback", str(error)), "error")
 
     def _on_worker_ended(self) -> None:
-        self._worker = None
-        self.trainer = None
         self._tick.stop()
-        if self.progress_bar.maximum() == 0:  # never got past preparing
-            self.progress_bar.setRange(0, 1)
-            self.progress_bar.setFormat("")
+        self._display.stop()
+        self.progress_view.idle()
         self._set_running(False)
 
-    def _steps_done(self, batch) -> int:
-        started = self._started
-        if started is None:
-            return 0
-        return (batch.epoch - started.initial_epoch - 1) * batch.steps + batch.step
+    # -- the settings ---------------------------------------------------------------------------
 
-    def _update_elapsed(self) -> None:
-        if self._started is None or not self._clock.isValid():
-            return
-        elapsed = self._clock.elapsed() / 1000
-        parts = [f"elapsed {_duration(elapsed)}"]
-        batch = self._last_batch
-        if batch is not None:
-            done = self._steps_done(batch)
-            total = self.progress_bar.maximum()
-            if 0 < done < total and self.is_training():
-                parts.append(f"ETA {_duration(elapsed * (total - done) / done)}")
-            if math.isfinite(batch.images_per_second):
-                parts.append(f"{batch.images_per_second:,.0f} images/s")
-            parts.append(
-                f"loss {batch.loss:.4f} · accuracy {batch.accuracy:.1%} · top-5 {batch.top5:.1%}"
-            )
-        self.stats_label.setText(" · ".join(parts))
+    def validate(self) -> None:
+        """Check the form (the reason shown when a value is refused), and announce the
+        image cache a run would use."""
+        config = self.settings.validate()
+        if config is not None:
+            height, _, _ = config.input_shape()
+            self.state.set_cache({"image_size": height,
+                                  "color_mode": config.resolved_color_mode(),
+                                  "resize": config.resize})
+        self._set_running(self.is_training())
 
-    # -- helpers --------------------------------------------------------------------------------
+    def _on_settings_changed(self) -> None:
+        values = self.form.read()
+        self.state.set_split({key: values[key] for key in SPLIT_DEFAULTS})
+        self.validate()
+
+    def _on_split_changed(self, split: dict) -> None:
+        if not self.is_training():
+            self.form.set_values(split)
 
     def _set_running(self, running: bool) -> None:
-        ready = self.backend is not None and not self.form.problem()
-        self.start_button.setEnabled(not running and ready)
+        blocked = "A run is in progress: stop it first." if running else self.settings.refusal()
+        self.start_button.setEnabled(not blocked)
+        self.start_button.setToolTip(blocked or START_TIP)
         self.stop_button.setEnabled(running)
         self.resume_button.setEnabled(not running and self.resume_target is not None)
         self.resume_button.setToolTip(
             f"Continue {self.resume_target.name} from its last completed epoch"
             if self.resume_target else "Nothing to resume: stop a run, or pick one on the Runs page"
         )
-        for widget in (self.model_combo, self.form, self.reset_button, self.digits_button,
-                       self.folder_button):
-            widget.setEnabled(not running)
-
-    def validate(self) -> None:
-        """Check the form (the reason shown when a value is refused) and announce the
-        image cache a run would use."""
-        config = self._form_config()
-        if config is not None:
-            height, _, _ = config.input_shape()
-            self.cache_settings_changed.emit({"image_size": height,
-                                              "color_mode": config.resolved_color_mode(),
-                                              "resize": config.resize})
-        self._set_running(self.is_training())
-
-    def _form_config(self, quiet: bool = False):
-        """The form's TrainConfig, or None (with the reason shown unless `quiet`)."""
-        if self.backend is None:
-            return None
-        try:
-            config = self.form.config(self.model_name, self._dataset_path())
-        except ValueError as error:
-            if not quiet:
-                self.form.set_problem(error)
-            return None
-        if not quiet:
-            self.form.set_problem(None)
-        return config
+        self.settings.set_editable(not running)
 
     def _config_from(self, values):
         from netlib.train import TrainConfig
@@ -667,61 +525,23 @@ class TrainPage(Page):
             return None
         return config.replace(dataset=self._dataset_path())
 
-    def _on_model_chosen(self, name: str) -> None:
-        if name and name != self.model_name and self.backend is not None:
-            self.model_name = name
-            self.reset_to_defaults()
+    def _select_model(self, name: str) -> None:
+        self.state.set_network(name)
+        self.settings.show_network(name)
 
-    def _select_model(self, name: str, keep_form: bool = False) -> None:
-        self.model_combo.blockSignals(True)
-        index = self.model_combo.findText(name)
-        if index >= 0:
-            self.model_combo.setCurrentIndex(index)
-        self.model_combo.blockSignals(False)
-        changed = name != self.model_name
-        self.model_name = name
-        if changed and not keep_form and self.backend is not None:
-            self.reset_to_defaults()
-        self._show_defaults_source()
-
-    def _show_defaults_source(self) -> None:
-        from netlib.train import defaults_for
-
-        try:
-            source = defaults_for(self.model_name).source
-        except ValueError:
-            source = ""
-        self.defaults_label.setText(f"Defaults: {source}" if source else "")
+    # -- the dataset ----------------------------------------------------------------------------
 
     def _dataset_path(self) -> str:
         return str(dataset_folder(self.dataset_source))
 
     def _show_dataset(self) -> None:
-        if self.dataset_source == DIGITS:
-            self.dataset_label.setText("Digits (bundled)")
-            self.dataset_label.setToolTip(self._dataset_path())
-        else:
-            self.dataset_label.setText(self.dataset_source)
-            self.dataset_label.setToolTip(self.dataset_source)
-
-    def _ask_folder(self) -> None:
-        start = "" if self.dataset_source == DIGITS else self.dataset_source
-        folder = QFileDialog.getExistingDirectory(self, "Choose a dataset folder", start)
-        if folder:
-            self.set_dataset(folder)
+        self.settings.show_dataset(self.dataset_source, self._dataset_path())
+        self.validate()
 
     def _show_message(self, text: str, error: bool = False) -> None:
-        self.message_label.setObjectName("errorText" if error else "")
-        self.message_label.setStyleSheet("color: #b03030;" if error else "")
-        self.message_label.setText(text)
+        self.message_label.show_text(text, "error" if error else "info")
         if text:
             self.status_message.emit(text)
-
-    def _append_log(self, text: str, level: str = "info") -> None:
-        colour = {"warning": "#a0620a", "error": "#b03030"}.get(level)
-        stamp = time.strftime("%H:%M:%S")
-        line = html.escape(f"{stamp}  {text}").replace("\n", "<br>")
-        self.log.appendHtml(f'<span style="color:{colour}">{line}</span>' if colour else line)
 
 
 def _source_of(dataset: str) -> str:
@@ -732,10 +552,3 @@ def _source_of(dataset: str) -> str:
     except OSError:
         pass
     return dataset
-
-
-def _duration(seconds: float) -> str:
-    seconds = round(max(0.0, seconds))
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"

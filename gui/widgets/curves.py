@@ -1,6 +1,12 @@
 """Learning curves (pyqtgraph): a run's live curves on the Train page, and several runs
 overlaid on the Runs page (the ResNet paper's Figure 4: plain against residual nets).
 
+What keeps them readable: the legends sit below the plots, never over a curve; the
+epoch axis runs from 0 to the run's length (one point is not a plot of -2 to 4); axes
+show plain numbers (no "x0.001" prefix); and a loss axis scales to the bulk of the
+points, a spike above it drawn as a triangle at the top edge with its value in the
+title, so one bad validation epoch does not flatten both curves.
+
 pyqtgraph takes a few tenths of a second to import: pages import this module once Keras
 has loaded, never before the window's first paint.
 """
@@ -23,6 +29,7 @@ TRAIN_COLOR = (52, 101, 164)
 VALIDATION_COLOR = (230, 126, 34)
 RATE_COLOR = (46, 139, 87)
 AXIS_PEN = (120, 120, 120)
+TITLE_COLOR = "#1f2a37"
 
 #: The metrics a run records (netlib.runs.METRIC_COLUMNS) that the Runs page can overlay:
 #: key -> (label, in percent).
@@ -33,18 +40,25 @@ METRICS = {
     "learning_rate": ("Learning rate", False),
 }
 
+# A loss more than this many times the 90th percentile of the losses shown is a spike:
+# the axis leaves it out and marks it at its top edge.
+SPIKE_FACTOR = 3.0
+HEADROOM = 1.1  # the top of a loss axis, over the highest point it shows
+
 
 def _style_plot(plot: pg.PlotItem, title: str, left: str) -> None:
     cache_axes(plot)
     plot.setMenuEnabled(False)
     plot.hideButtons()
     plot.showGrid(x=True, y=True, alpha=0.2)
-    plot.setTitle(title, color="#1f2a37", size="10pt")
+    plot.setTitle(title, color=TITLE_COLOR, size="10pt")
     plot.setLabel("bottom", "epoch")
     plot.setLabel("left", left)
     for axis in ("left", "bottom"):
         plot.getAxis(axis).setTextPen("k")
         plot.getAxis(axis).setPen(AXIS_PEN)
+        # 0.1 to 0.7 read as they are, not as "(x0.001)" with ticks from 100 to 700.
+        plot.getAxis(axis).enableAutoSIPrefix(False)
 
 
 def cache_axes(plot: pg.PlotItem) -> None:
@@ -58,40 +72,107 @@ def cache_axes(plot: pg.PlotItem) -> None:
         plot.getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
 
+def _legend(columns: int) -> pg.LegendItem:
+    """A legend for a place of its own in a layout (below a plot), not over the curves."""
+    legend = pg.LegendItem(colCount=columns, labelTextColor="k", frame=False,
+                           verSpacing=-6, horSpacing=16)
+    return legend
+
+
 def _finite(xs: Sequence[float], ys: Sequence[float]) -> tuple[list[float], list[float]]:
     pairs = [(x, y) for x, y in zip(xs, ys) if y is not None and math.isfinite(y)]
     return [x for x, _ in pairs], [y for _, y in pairs]
 
 
+def loss_axis_top(values: Sequence[float]) -> float:
+    """The top of a loss axis for `values`: a little above the highest value that is not
+    a spike (more than SPIKE_FACTOR times the 90th percentile); 1 with no values."""
+    finite = sorted(v for v in values if math.isfinite(v) and v >= 0)
+    if not finite:
+        return 1.0
+    reference = finite[min(len(finite) - 1, round(0.9 * (len(finite) - 1)))]
+    kept = [v for v in finite if v <= SPIKE_FACTOR * reference] or finite
+    return max(kept[-1], 1e-6) * HEADROOM
+
+
 class _Series:
-    """One curve's points, kept so that a new point is one append and one setData."""
+    """One curve's points, kept so that a new point is one append, drawn by `show`."""
 
     def __init__(self, item: pg.PlotDataItem):
         self.item = item
         self.x: list[float] = []
         self.y: list[float] = []
+        self.changed = False
 
     def add(self, x: float, y: float) -> None:
         if y is not None and math.isfinite(y):
             self.x.append(x)
             self.y.append(y)
+            self.changed = True
 
     def clear(self) -> None:
         self.x, self.y = [], []
-        self.item.clear()
+        # Not PlotDataItem.clear(): it leaves the old line on screen until something
+        # else repaints the plot (pyqtgraph 0.14's PlotCurveItem.clear asks for no update).
+        self.item.setData([], [])
+        self.changed = False
 
-    def show(self) -> None:
-        if self.x:
-            self.item.setData(self.x, self.y)
-        else:
-            self.item.clear()
+    def show(self, top: float | None = None) -> None:
+        """Draw the points (those above `top` at `top`: the marks of `clipped_at`)."""
+        self.changed = False
+        ys = self.y if top is None else [min(y, top) for y in self.y]
+        self.item.setData(self.x, ys)
+
+
+class _LossPlot:
+    """A loss plot's axis and spike marks over its series (training and validation)."""
+
+    def __init__(self, plot: pg.PlotItem, title: str):
+        self.plot = plot
+        self.title = title
+        self.top = 0.0
+        self.marks = pg.ScatterPlotItem(symbol="t1", size=10, pen=None,
+                                        brush=pg.mkBrush(192, 57, 43))
+        self.marks.setZValue(10)
+        plot.addItem(self.marks)
+        self.reset()
+
+    def reset(self) -> None:
+        self.top = 0.0
+        self._spikes: list[tuple[float, float]] = []
+        self._title = self.title
+        self.marks.setData([], [])
+        self.plot.setTitle(self.title, color=TITLE_COLOR, size="10pt")
+        self.plot.setYRange(0, 1, padding=0)
+
+    def fit(self, series: Sequence[_Series]) -> None:
+        """Scale the axis to the points but their spikes (it moves only when the points
+        need more room, or far less, not as the loss falls), and mark the spikes."""
+        top = loss_axis_top([y for s in series for y in s.y])
+        if top > self.top or top < 0.5 * self.top:
+            self.top = top
+            self.plot.setYRange(0, top, padding=0)
+        spikes = [(x, y) for s in series for x, y in zip(s.x, s.y) if y > self.top]
+        title = self.title
+        if spikes:
+            title += f" · ▲ off the scale: up to {max(y for _, y in spikes):.3g}"
+        # Only what changed: a new title re-lays out the plot, new marks repaint it.
+        if spikes != self._spikes:
+            self._spikes = spikes
+            self.marks.setData([x for x, _ in spikes], [self.top] * len(spikes))
+        if title != self._title:
+            self._title = title
+            self.plot.setTitle(title, color=TITLE_COLOR, size="10pt")
+        for s in series:
+            s.show(self.top)
 
 
 class TrainingCurves(pg.GraphicsLayoutWidget):
     """Loss, top-1 / top-5 accuracy and the learning rate of one run, against epochs.
 
     Training figures arrive per batch (Keras' running averages over the epoch so far,
-    plotted at fractional epochs) and per epoch; validation figures per epoch.
+    plotted at fractional epochs) and are drawn by `refresh`, which the page calls a few
+    times a second; epoch figures (validation, the learning rate) are drawn at once.
     """
 
     def __init__(self, parent: QWidget | None = None):
@@ -104,35 +185,41 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
         _style_plot(self.accuracy_plot, "Accuracy", "%")
         _style_plot(self.rate_plot, "Learning rate", "")
         self.accuracy_plot.setYRange(0, 100, padding=0.02)
-        self.ci.layout.setColumnStretchFactor(0, 3)
-        self.ci.layout.setColumnStretchFactor(1, 3)
-        self.ci.layout.setColumnStretchFactor(2, 2)
+        for column, stretch in enumerate((3, 3, 2)):
+            self.ci.layout.setColumnStretchFactor(column, stretch)
+        self.loss_legend = _legend(2)
+        self.accuracy_legend = _legend(2)
+        self.addItem(self.loss_legend, row=1, col=0)
+        self.addItem(self.accuracy_legend, row=1, col=1)
 
-        self.loss_plot.addLegend(offset=(-8, 8), labelTextColor="k")
-        self.accuracy_plot.addLegend(offset=(-8, -8), labelTextColor="k")
         dashed = Qt.PenStyle.DashLine
         self.series = {
-            "loss": self._line(self.loss_plot, TRAIN_COLOR, "training"),
-            "val_loss": self._points(self.loss_plot, VALIDATION_COLOR, "validation"),
-            "accuracy": self._line(self.accuracy_plot, TRAIN_COLOR, "training top-1"),
-            "val_accuracy": self._points(self.accuracy_plot, VALIDATION_COLOR, "validation top-1"),
-            "top5": self._line(self.accuracy_plot, TRAIN_COLOR, "training top-5", dashed),
-            "val_top5": self._points(self.accuracy_plot, VALIDATION_COLOR, "validation top-5",
-                                     dashed),
-            "learning_rate": self._points(self.rate_plot, RATE_COLOR, None),
+            "loss": self._line(self.loss_plot, TRAIN_COLOR),
+            "val_loss": self._points(self.loss_plot, VALIDATION_COLOR),
+            "accuracy": self._line(self.accuracy_plot, TRAIN_COLOR),
+            "val_accuracy": self._points(self.accuracy_plot, VALIDATION_COLOR),
+            "top5": self._line(self.accuracy_plot, TRAIN_COLOR, dashed),
+            "val_top5": self._points(self.accuracy_plot, VALIDATION_COLOR, dashed),
+            "learning_rate": self._points(self.rate_plot, RATE_COLOR),
         }
-        self._loss_top = 0.0
+        for key, name in (("loss", "training"), ("val_loss", "validation")):
+            self.loss_legend.addItem(self.series[key].item, name)
+        for key, name in (("accuracy", "training top-1"), ("val_accuracy", "validation top-1"),
+                          ("top5", "training top-5"), ("val_top5", "validation top-5")):
+            self.accuracy_legend.addItem(self.series[key].item, name)
+        self.loss = _LossPlot(self.loss_plot, "Loss")
+        self.set_epochs(1)
         self.setMinimumHeight(220)
 
     @staticmethod
-    def _line(plot, color, name, style=Qt.PenStyle.SolidLine) -> _Series:
-        return _Series(plot.plot([], [], pen=pg.mkPen(color, width=2, style=style), name=name))
+    def _line(plot, color, style=Qt.PenStyle.SolidLine) -> _Series:
+        return _Series(plot.plot([], [], pen=pg.mkPen(color, width=2, style=style)))
 
     @staticmethod
-    def _points(plot, color, name, style=Qt.PenStyle.SolidLine) -> _Series:
+    def _points(plot, color, style=Qt.PenStyle.SolidLine) -> _Series:
         return _Series(plot.plot(
             [], [], pen=pg.mkPen(color, width=2, style=style), symbol="o", symbolSize=6,
-            symbolBrush=color, symbolPen=None, name=name,
+            symbolBrush=color, symbolPen=None,
         ))
 
     # -- feeding ---------------------------------------------------------------------------
@@ -142,8 +229,8 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
         `clear` of their own, which removes the plots.)"""
         for series in self.series.values():
             series.clear()
-        self._loss_top = 0.0
-        self.loss_plot.enableAutoRange(y=True)
+        self.loss.reset()
+        self.rate_plot.setLogMode(y=False)
 
     def set_epochs(self, epochs: int) -> None:
         """Lay the epoch axis out for a run of `epochs` epochs (it no longer moves, so the
@@ -152,23 +239,32 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
             plot.enableAutoRange(x=False)
             plot.setXRange(0, max(1, epochs), padding=0.02)
 
-    def set_history(self, rows: Iterable[Mapping[str, float]]) -> None:
-        """Show a run's metrics.csv rows (a resumed run's past epochs)."""
+    def set_history(self, rows: Iterable[Mapping[str, float]], epochs: int | None = None) -> None:
+        """Show a run's metrics.csv rows (a resumed run's past epochs), on an epoch axis
+        for `epochs` (default: as many as the rows)."""
+        rows = list(rows)
         self.reset()
         for row in rows:
             self._add_epoch_row(row)
+        self.set_epochs(epochs or max((int(r["epoch"]) for r in rows), default=1))
         self._show_all()
 
     def add_batch(self, epoch: int, step: int, steps: int, loss: float, accuracy: float,
                   top5: float) -> None:
-        """A BatchEnd: running averages at epoch `epoch` (from 1), step `step` of `steps`."""
+        """A BatchEnd: running averages at epoch `epoch` (from 1), step `step` of `steps`;
+        drawn at the next `refresh`."""
         x = epoch - 1 + step / max(1, steps)
         self.series["loss"].add(x, loss)
         self.series["accuracy"].add(x, 100 * accuracy)
         self.series["top5"].add(x, 100 * top5)
-        for key in ("loss", "accuracy", "top5"):
-            self.series[key].show()
-        self._fit_loss_axis()
+
+    def refresh(self) -> None:
+        """Draw the batches added since the last refresh."""
+        if self.series["loss"].changed:
+            self.loss.fit([self.series["loss"], self.series["val_loss"]])
+        for key in ("accuracy", "top5"):
+            if self.series[key].changed:
+                self.series[key].show()
 
     def add_epoch(self, row: Mapping[str, float]) -> None:
         """An EpochEnd (or a metrics.csv row): validation figures and the learning rate."""
@@ -190,9 +286,10 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
 
     def _show_all(self) -> None:
         self._fit_rate_axis()
-        for series in self.series.values():
-            series.show()
-        self._fit_loss_axis()
+        for key, series in self.series.items():
+            if key not in ("loss", "val_loss"):
+                series.show()
+        self.loss.fit([self.series["loss"], self.series["val_loss"]])
 
     def _fit_rate_axis(self) -> None:
         """A schedule that spans decades reads best on a log scale; a rate that changes
@@ -207,28 +304,28 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
         else:
             self.rate_plot.setYRange(0, 1.5 * max(rates), padding=0)
 
-    def _fit_loss_axis(self) -> None:
-        """Loss from 0 to a little above the highest seen: the axis moves only when a
-        higher loss arrives (rarely after the first batches), not as the loss falls."""
-        values = self.series["loss"].y + self.series["val_loss"].y
-        if values and max(values) > self._loss_top:
-            self._loss_top = max(values) * 1.1
-            self.loss_plot.setYRange(0, self._loss_top, padding=0)
-
     def points(self, key: str) -> tuple[list[float], list[float]]:
-        """The (x, y) of one series as plotted (tests read them)."""
+        """The (x, y) of one series as recorded (tests read them)."""
         return list(self.series[key].x), list(self.series[key].y)
 
+    def drawn(self, key: str) -> tuple[list[float], list[float]]:
+        """The (x, y) of one series as drawn now (a spike at the axis' top)."""
+        xs, ys = self.series[key].item.getData()
+        return ([] if xs is None else list(xs)), ([] if ys is None else list(ys))
 
-class RunComparison(pg.PlotWidget):
-    """Several runs' curves of one metric: validation solid and bold, training dashed and
-    thin, one colour per run."""
+
+class RunComparison(pg.GraphicsLayoutWidget):
+    """Several runs' curves of one metric: validation solid and bold (with a dot per
+    epoch), training dashed and thin, one colour per run; the legend below the plot."""
 
     def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent, background="w")
-        self.plot_item = self.getPlotItem()
+        super().__init__(parent)
+        self.setBackground("w")
+        self.plot_item = self.addPlot(row=0, col=0)
         _style_plot(self.plot_item, "", "")
-        self.legend = self.plot_item.addLegend(offset=(-8, -8), labelTextColor="k")
+        self.legend = _legend(2)
+        self.addItem(self.legend, row=1, col=0)
+        self.loss = _LossPlot(self.plot_item, "")
         self.metric = "accuracy"
         self.shown: dict[str, tuple[list[float], list[float]]] = {}
         self.setMinimumHeight(220)
@@ -242,31 +339,43 @@ class RunComparison(pg.PlotWidget):
         self.metric = metric
         self.plot_item.clear()
         self.legend.clear()
+        self.plot_item.addItem(self.loss.marks)
+        self.loss.reset()
         self.shown = {}
         label, percent = METRICS[metric]
         self.plot_item.setLabel("left", label)
         self.plot_item.setLogMode(y=metric == "learning_rate")
-        # Accuracy curves rise to the top, losses fall to the bottom: the legend goes
-        # where they are not.
-        if percent:
-            self.legend.anchor((1, 1), (1, 1), offset=(-8, -8))
-        else:
-            self.legend.anchor((1, 0), (1, 0), offset=(-8, 8))
         scale = 100.0 if percent else 1.0
+        drawn: list[_Series] = []
+        last_epoch = 1.0
         for index, (name, rows) in enumerate(runs):
             color = RUN_COLORS[index % len(RUN_COLORS)]
             epochs = [float(r["epoch"]) for r in rows]
+            last_epoch = max([last_epoch, *epochs])
             keys = [metric] if metric == "learning_rate" else ["val_" + metric, metric]
             for key in keys:
                 xs, ys = _finite(epochs, [scale * r.get(key, math.nan) for r in rows])
                 if not xs:
                     continue
                 validation = key.startswith("val_") or metric == "learning_rate"
-                pen = pg.mkPen(color, width=2.5 if validation else 1.2,
-                               style=Qt.PenStyle.SolidLine if validation else Qt.PenStyle.DashLine)
-                suffix = " (val)" if validation else " (train)"
-                if metric == "learning_rate":
-                    suffix = ""
-                self.plot_item.plot(xs, ys, pen=pen, name=f"{name}{suffix}")
+                suffix = "" if metric == "learning_rate" else (" (val)" if validation else " (train)")
+                item = self.plot_item.plot(
+                    xs, ys, pen=pg.mkPen(color, width=2.5 if validation else 1.2,
+                                         style=Qt.PenStyle.SolidLine if validation
+                                         else Qt.PenStyle.DashLine),
+                    symbol="o" if validation else None, symbolSize=5, symbolBrush=color,
+                    symbolPen=None,
+                )
+                self.legend.addItem(item, f"{name}{suffix}")
                 self.shown[f"{name}{suffix}"] = (xs, ys)
-        self.plot_item.enableAutoRange()
+                series = _Series(item)
+                series.x, series.y = xs, ys
+                drawn.append(series)
+        self.plot_item.enableAutoRange(x=False)
+        self.plot_item.setXRange(0, last_epoch, padding=0.02)
+        if metric == "loss":
+            self.loss.fit(drawn)
+        elif percent:
+            self.plot_item.setYRange(0, 100, padding=0.02)
+        else:
+            self.plot_item.enableAutoRange(y=True)

@@ -1,10 +1,6 @@
-"""Thumbnails of a dataset, a row per class, decoded in a worker.
-
-Images are decoded by netlib.data.decode_image (the decoder training uses) and turned
-into QImages in the worker (QImage, unlike QPixmap, may be made off the GUI thread).
-Images smaller than a thumbnail are enlarged with nearest-neighbour sampling, so an 8x8
-digit shows its real pixels instead of a blur; larger ones are scaled down smoothly.
-"""
+"""Thumbnails of a dataset, a row per class, decoded in a worker
+(gui.tasks.decode_thumbnails, with the decoder training uses) into QImages
+(gui.images.to_thumbnail: an 8x8 digit enlarged to its real pixels, not a blur)."""
 
 from __future__ import annotations
 
@@ -39,42 +35,6 @@ def sample_paths(index, per_class: int = PER_CLASS, max_classes: int = MAX_CLASS
         (index.classes[label], sizes[label], chosen[label])
         for label in range(min(len(index.classes), max_classes))
     ]
-
-
-def decode_thumbnails(groups, size: int, context) -> None:
-    """Job: decode each group's images and report `(class name, class size, [(path,
-    QImage or the ImageError)])` per class, as it goes."""
-    from netlib.data import ImageError, decode_image
-
-    for name, class_size, paths in groups:
-        context.check()
-        images = []
-        for path in paths:
-            try:
-                images.append((path, to_thumbnail(decode_image(path), size)))
-            except ImageError as error:
-                images.append((path, error))
-        context.report((name, class_size, images))
-
-
-def to_thumbnail(array, size: int) -> QImage:
-    """A uint8 (height, width, 1 or 3) array as a QImage fitting in size x size."""
-    height, width, channels = array.shape
-    if channels == 1:
-        image = QImage(array.tobytes(), width, height, width, QImage.Format.Format_Grayscale8)
-    else:
-        image = QImage(array.tobytes(), width, height, 3 * width, QImage.Format.Format_RGB888)
-    image = image.copy()  # own the pixels: the bytes above are temporary
-    image.setText("source size", f"{width}×{height}")
-    if max(height, width) <= size:
-        factor = max(1, size // max(height, width))
-        return image.scaled(
-            width * factor, height * factor, Qt.AspectRatioMode.KeepAspectRatio,
-            Qt.TransformationMode.FastTransformation,  # nearest neighbour: crisp pixels
-        )
-    return image.scaled(
-        size, size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
-    )
 
 
 class ThumbnailGrid(QScrollArea):

@@ -19,6 +19,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 ROW_HEIGHT = 18
+MIN_BAR = 40  # the narrowest bar worth drawing, in pixels
 TRUE_COLOR = QColor(46, 139, 87)
 WRONG_COLOR = QColor(192, 57, 43)
 OTHER_COLOR = QColor(120, 144, 180)
@@ -72,6 +73,22 @@ def bar_color(row: int, name: str, true_class: str | None) -> QColor:
     return OTHER_COLOR
 
 
+def name_column_width(font: QFont, width: int, top: Sequence[tuple[str, float]],
+                      true_class: str | None = None) -> int:
+    """The width of the class names' column: the widest name as it is drawn (the true
+    class's in bold, with its check mark), as long as a bar of MIN_BAR pixels and the
+    percentage still fit beside it; only then is a name shortened."""
+    regular, bold = QFont(font), QFont(font)
+    bold.setBold(True)
+    needed = 0
+    for name, _ in top:
+        is_true = true_class is not None and name == true_class
+        label = f"✓ {name}" if is_true else name
+        needed = max(needed, QFontMetrics(bold if is_true else regular).horizontalAdvance(label))
+    percent = QFontMetrics(regular).horizontalAdvance("100.0%") + 6
+    return max(0, min(needed + 8, width - percent - MIN_BAR))
+
+
 def paint_top_k(
     painter: QPainter,
     rect: QRect,
@@ -84,8 +101,7 @@ def paint_top_k(
     """Paint `top` ([(class, probability)], best first) as rows of name, bar, percent
     inside `rect`; mark `true_class` (when given) and the row `highlighted`."""
     metrics = QFontMetrics(painter.font())
-    name_width = min(int(rect.width() * 0.38), max(
-        (metrics.horizontalAdvance(f"✓ {name}") for name, _ in top), default=0) + 6)
+    name_width = name_column_width(painter.font(), rect.width(), top, true_class)
     percent_width = metrics.horizontalAdvance("100.0%") + 6
     bar_left = rect.left() + name_width
     bar_width = max(10, rect.width() - name_width - percent_width)
@@ -107,7 +123,7 @@ def paint_top_k(
         text_rect = QRect(rect.left(), top_y, name_width - 4, row_height)
         painter.drawText(
             text_rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
-            metrics.elidedText(label, Qt.TextElideMode.ElideRight, name_width - 4),
+            painter.fontMetrics().elidedText(label, Qt.TextElideMode.ElideRight, name_width - 4),
         )
         track = QRectF(bar_left, top_y + 3, bar_width, row_height - 6)
         painter.fillRect(track, TRACK_COLOR)

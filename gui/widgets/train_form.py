@@ -6,7 +6,10 @@ a number, a line of text for lists and for numbers that span decades (learning r
 weight decay), parsed as `--set KEY=VALUE` parses its value. Labels, tooltips, bounds
 and choices are the schema's, so the form and `python main.py train --help` say the
 same. A refused value raises netlib's ConfigError, which names its field: that field
-turns red and the message shows above the form and beside the field.
+turns red, a mark beside it carries the message, and `problem()` gives the message for
+the page to show above the form (outside its scroll area, where it is always in view).
+Every field's mark keeps its place when hidden, so the form never jumps as refusals
+come and go.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QSpinBox,
@@ -46,17 +50,11 @@ class TrainConfigForm(QWidget):
         super().__init__(parent)
         self.fields: dict[str, QWidget] = {}
         self._notes: dict[str, QLabel] = {}
+        self._problem = ""
         self._loading = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
-        # The refusal is shown first, where it is seen without scrolling; the field's
-        # own note beside it says the same where the field is.
-        self.message = QLabel()
-        self.message.setObjectName("errorText")
-        self.message.setWordWrap(True)
-        self.message.hide()
-        layout.addWidget(self.message)
         for group in GROUPS:
             layout.addWidget(self._group(group))
 
@@ -73,16 +71,18 @@ class TrainConfigForm(QWidget):
             widget.setObjectName(f"train_{name}")
             label = QLabel(setting.label)
             label.setToolTip(widget.toolTip())
-            note = QLabel()
+            note = QLabel("⚠")
             note.setObjectName("errorText")
-            note.setWordWrap(True)
+            policy = note.sizePolicy()
+            policy.setRetainSizeWhenHidden(True)
+            note.setSizePolicy(policy)
             note.hide()
-            column = QVBoxLayout()
-            column.setContentsMargins(0, 0, 0, 0)
-            column.setSpacing(1)
-            column.addWidget(widget)
-            column.addWidget(note)
-            form.addRow(label, column)
+            row = QHBoxLayout()
+            row.setContentsMargins(0, 0, 0, 0)
+            row.setSpacing(4)
+            row.addWidget(widget, 1)
+            row.addWidget(note)
+            form.addRow(label, row)
             self.fields[name] = widget
             self._notes[name] = note
         return box
@@ -134,24 +134,29 @@ class TrainConfigForm(QWidget):
         return TrainConfig.from_dict({"model": model, "dataset": dataset, **values})
 
     def set_problem(self, error: Exception | str | None) -> None:
-        """Show a refusal above the form and beside the field it names (None clears).
-        A ConfigError names its field; other errors mark none."""
+        """Mark the field a refusal names and keep its message (None clears). A
+        ConfigError names its field; other errors mark none."""
         field = getattr(error, "field", None)
         message = describe_error(error) if isinstance(error, BaseException) else error or ""
         for name, widget in self.fields.items():
             _mark_invalid(widget, name == field)
             note = self._notes[name]
-            note.setText(message if name == field else "")
+            note.setToolTip(message if name == field else "")
             note.setVisible(name == field)
-        self.message.setText(message)
-        self.message.setVisible(bool(message))
+        self._problem = message
 
     def problem(self) -> str:
-        return self.message.text() if not self.message.isHidden() else ""
+        """The message of the refusal shown, or ""."""
+        return self._problem
 
     def problem_field(self) -> str | None:
         """The field the shown refusal names, if any."""
         return next((name for name, note in self._notes.items() if not note.isHidden()), None)
+
+    def problem_label(self) -> str:
+        """The form's label of the field the refusal names ("Warm-up"), or ""."""
+        field = self.problem_field()
+        return SETTINGS[field].label if field else ""
 
     def _update_relevance(self) -> None:
         values = self.read()

@@ -8,15 +8,15 @@
     python main.py predict MODEL_OR_RUN IMAGE... [--top 5] [--format table|json]
     python main.py export RUN --format keras|saved_model|tflite [--output PATH]
 
-The first line `train` prints names the device and the Keras backend. Ctrl-C stops a run
-at the end of the current batch, keeping it resumable (a second Ctrl-C aborts).
+The first line `train` prints names the device and the Keras backend. Ctrl-C (or SIGTERM)
+stops a run at the end of the current batch, keeping it resumable and its status.json
+saying "stopped" (a second one aborts).
 Keras is imported inside the run functions only, so that `--help` answers at once.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import signal
 import sys
 import textwrap
@@ -24,7 +24,9 @@ import textwrap
 from netlib.runs import DEFAULT_RUNS_DIR, RunFolder
 
 EXIT_FAILED = 1
-EXIT_STOPPED = 130  # as for a process ended by Ctrl-C
+EXIT_STOPPED = 130  # as for a process ended by Ctrl-C (128 + the signal's number)
+# The signals that stop a run resumably (Windows has no SIGTERM to catch).
+_STOP_SIGNALS = tuple(s for s in (signal.SIGINT, getattr(signal, "SIGTERM", None)) if s)
 
 
 def add_commands(commands) -> None:
@@ -199,36 +201,44 @@ def run_train(args) -> int:
     else:
         trainer = Trainer(config, runs_dir=args.runs)
     display = _TrainDisplay(console)
-    previous = signal.getsignal(signal.SIGINT)
+    received: list[int] = []
 
-    def on_interrupt(signum, frame):
-        if trainer.stop_requested:  # a second Ctrl-C: abort at once
+    def on_signal(signum, frame):
+        # Ctrl-C, or a SIGTERM from a job scheduler, `kill` or a closing terminal: the run
+        # stops at the end of this batch and records that it stopped (resumable).
+        if trainer.stop_requested:  # a second one: abort at once
             raise KeyboardInterrupt
-        console.print("Stopping at the end of this batch (Ctrl-C again to abort)...")
+        received.append(signum)
+        how = "Ctrl-C again" if signum == signal.SIGINT else "a second signal"
+        console.print(f"Stopping at the end of this batch ({how} to abort)...")
         trainer.request_stop()
 
-    signal.signal(signal.SIGINT, on_interrupt)
+    previous = {number: signal.signal(number, on_signal) for number in _STOP_SIGNALS}
     try:
         outcome = trainer.fit(events=display)
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
         display.close()
     from netlib.train import Failed, Finished
 
     if isinstance(outcome, Finished):
         return 0
-    return EXIT_FAILED if isinstance(outcome, Failed) else EXIT_STOPPED
+    if isinstance(outcome, Failed):
+        return EXIT_FAILED
+    return 128 + received[0] if received else EXIT_STOPPED
 
 
 class _TrainDisplay:
-    """Events to the terminal: a rich progress bar per epoch, one line per epoch (with the
-    epoch's training images per second, as its last BatchEnd measured them)."""
+    """Events to the terminal: a rich progress bar per epoch (with the run's elapsed time,
+    time left and speed), one line per epoch (netlib.train.progress: the app's Train page
+    prints the same)."""
 
     def __init__(self, console):
         self.console = console
         self.progress = None
         self.task = None
-        self.speed = math.nan  # images per second at the latest BatchEnd
+        self.run = None  # netlib.train.progress.RunProgress, from RunStarted
 
     def __call__(self, event) -> None:
         from netlib.train import events as ev
@@ -250,6 +260,9 @@ class _TrainDisplay:
         self.console.print(event.text, style=style)
 
     def _started(self, event):
+        from netlib.train.progress import RunProgress
+
+        self.run = RunProgress(event)
         self.console.print(
             f"{event.model}: {len(event.classes)} classes, {event.train_images} training and "
             f"{event.validation_images} validation images, batch {event.batch_size}, "
@@ -260,9 +273,10 @@ class _TrainDisplay:
         )
 
     def _batch(self, event):
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-        self.speed = event.images_per_second
+        if self.run is not None:
+            self.run.batch(event)
         if not self.console.is_terminal:
             return  # a log file or a pipe gets the epoch lines only, not a bar's residue
         if self.progress is None:
@@ -270,41 +284,25 @@ class _TrainDisplay:
                 TextColumn("epoch {task.fields[epoch]}"),
                 BarColumn(),
                 MofNCompleteColumn(),
-                TextColumn("loss {task.fields[loss]:.4f}  acc {task.fields[accuracy]:.1%}"),
-                TextColumn("{task.fields[speed]:.0f} img/s"),
-                TimeElapsedColumn(),
+                TextColumn("{task.fields[status]}"),
                 console=self.console,
                 transient=True,
             )
             self.progress.start()
-            self.task = self.progress.add_task("", total=event.steps, epoch="", loss=0.0,
-                                               accuracy=0.0, speed=0.0)
+            self.task = self.progress.add_task("", total=event.steps, epoch="", status="")
         self.progress.update(
             self.task,
             completed=event.step,
             total=event.steps,
             epoch=f"{event.epoch}/{event.epochs}",
-            loss=event.loss,
-            accuracy=event.accuracy,
-            speed=0.0 if math.isnan(event.images_per_second) else event.images_per_second,
+            status=self.run.describe() if self.run is not None else "",
         )
 
     def _epoch(self, event):
+        from netlib.train.progress import epoch_line
+
         self.close()
-        validation = (
-            f"  val_loss {event.val_loss:.4f}  val_acc {event.val_accuracy:.2%}  "
-            f"val_top5 {event.val_top5:.2%}"
-            if not math.isnan(event.val_loss)
-            else ""
-        )
-        self.console.print(
-            f"epoch {event.epoch}/{event.epochs}  loss {event.loss:.4f}  "
-            f"acc {event.accuracy:.2%}{validation}  lr {event.learning_rate:.3g}  "
-            f"{event.seconds:.1f}s"
-            + (f"  {self.speed:.0f} img/s" if not math.isnan(self.speed) else "")
-            + ("  [best]" if event.improved else "")
-        )
-        self.speed = math.nan
+        self.console.print(epoch_line(event))
 
     def _end(self, event):
         self.close()

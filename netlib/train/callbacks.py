@@ -1,8 +1,9 @@
 """The Keras callbacks a run adds to `model.fit`, besides Keras' own (TensorBoard,
 ReduceLROnPlateau, EarlyStopping):
 
-- :class:`EventReporter`: BatchEnd events with throughput, and the stop request, honoured
-  at the end of the current batch (training or validation).
+- :class:`EventReporter`: BatchEnd events with throughput, the epoch's training images
+  per second into its logs (for EpochEnd), and the stop request, honoured at the end of
+  the current batch (training or validation).
 - :class:`LearningRateLogger`: the epoch's learning rate into the logs, so that
   TensorBoard, metrics.csv and the events all show it.
 - :class:`EpochRecorder`: after each epoch, metrics.csv, last.keras, best.keras and the
@@ -89,6 +90,7 @@ class EventReporter(keras.callbacks.Callback):
         batch_size: int,
         keys: dict[str, str],
         interval: float = 0.2,
+        images: int | None = None,
     ):
         super().__init__()
         self.emit = emit
@@ -98,23 +100,37 @@ class EventReporter(keras.callbacks.Callback):
         self.batch_size = batch_size
         self.keys = keys
         self.interval = interval
+        # The training images of one epoch (the last batch may be short).
+        self.images = images if images is not None else steps * batch_size
         self.epoch = 0
         self._times: collections.deque = collections.deque(maxlen=_THROUGHPUT_WINDOW + 1)
         self._last_emit = 0.0
+        self._epoch_began = 0.0
+        self._epoch_speed = math.nan
 
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch = epoch + 1
         self._times.clear()
-        self._times.append(time.perf_counter())
+        self._epoch_began = time.perf_counter()
+        self._times.append(self._epoch_began)
         self._last_emit = 0.0
+        self._epoch_speed = math.nan
 
     def on_train_batch_end(self, batch, logs=None):
         now = time.perf_counter()
         self._times.append(now)
+        if batch + 1 == self.steps:
+            self._epoch_speed = self.images / max(now - self._epoch_began, 1e-9)
         if batch + 1 == self.steps or now - self._last_emit >= self.interval:
             self._last_emit = now
             self._report(batch, logs or {})
         self._check_stop()
+
+    def on_epoch_end(self, epoch, logs=None):
+        # Before EpochRecorder in the callback list, which puts it in the EpochEnd event:
+        # the training steps' speed, without the validation pass and the saving after it.
+        if logs is not None:
+            logs["images_per_second"] = self._epoch_speed
 
     def _report(self, batch: int, logs: dict[str, Any]) -> None:
         elapsed = self._times[-1] - self._times[0]
@@ -237,6 +253,7 @@ class EpochRecorder(keras.callbacks.Callback):
                 learning_rate=row["learning_rate"],
                 seconds=row["seconds"],
                 improved=improved,
+                images_per_second=_float(logs.get("images_per_second")),
             )
         )
 

@@ -459,7 +459,7 @@ class TrainConfig:
                 said.append(
                     f"warmup_epochs cut from the family's {warmup:g} to "
                     f"{defaults['warmup_epochs']:g} (a quarter of the {epochs} epochs); "
-                    f"--set warmup_epochs=N chooses another."
+                    f"setting warmup_epochs chooses another."
                 )
         values = {**defaults, **overrides}
         if "model_options" in overrides:

@@ -20,7 +20,7 @@ import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 
-__all__ = ["Diagnosis", "diagnose"]
+__all__ = ["Diagnosis", "diagnose", "at_chance"]
 
 # Validation within this share of the way from chance to perfect counts as chance...
 _CHANCE_MARGIN = 0.1
@@ -60,6 +60,12 @@ def diagnose(
     return sorted(found.values(), key=lambda d: d.epoch)
 
 
+def at_chance(accuracy: float, chance: float) -> bool:
+    """Whether a validation `accuracy` is no better than guessing (`chance`: the share of
+    the most common class, or 1 / classes), within the margin the diagnosis allows."""
+    return accuracy <= chance + _CHANCE_MARGIN * (1.0 - chance)
+
+
 def _lower_rate(learning_rate: float | None) -> str:
     if learning_rate:
         return f"a learning rate of {learning_rate / 10:g} (a tenth of {learning_rate:g})"
@@ -82,7 +88,7 @@ def _at_chance(row, classes, chance, learning_rate) -> Diagnosis | None:
     if row["epoch"] < 2 or not (math.isfinite(train) and math.isfinite(valid)):
         return None
     learning = train >= chance + _LEARNING_SHARE * (1.0 - chance)
-    guessing = valid <= chance + _CHANCE_MARGIN * (1.0 - chance)
+    guessing = at_chance(valid, chance)
     if not (learning and guessing):
         return None
     return Diagnosis(

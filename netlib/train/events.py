@@ -19,6 +19,7 @@ is the weighted total and the accuracies are the main head's.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Callable
 from pathlib import Path
 
@@ -98,7 +99,8 @@ class BatchEnd(Event):
 @dataclasses.dataclass(frozen=True)
 class EpochEnd(Event):
     """One epoch is done, validated and saved (metrics.csv, last.keras, resume state).
-    `improved` is True when this epoch's model became best.keras."""
+    `improved` is True when this epoch's model became best.keras; `images_per_second` is
+    the epoch's training images over the time of its training steps (NaN if unknown)."""
 
     epoch: int
     epochs: int
@@ -111,6 +113,7 @@ class EpochEnd(Event):
     learning_rate: float
     seconds: float
     improved: bool
+    images_per_second: float = math.nan
 
 
 @dataclasses.dataclass(frozen=True)

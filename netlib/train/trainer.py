@@ -40,6 +40,7 @@ from netlib.train.callbacks import (
 from netlib.train.checkpoint import load_resume_state, restore_variables
 from netlib.train.config import TrainConfig
 from netlib.train.dataset import MultiHeadBatches, PreparedData, prepare_data
+from netlib.train.progress import every
 from netlib.train.model import (
     TrainingModels,
     build_models,
@@ -51,6 +52,8 @@ from netlib.train.model import (
 __all__ = ["Trainer", "MODEL_FORMAT"]
 
 MODEL_FORMAT = "convlab-model/1"
+# Preparing events (one per file scanned or cached) reach the listener at most this often.
+_PROGRESS_INTERVAL_S = 0.1
 
 
 class Trainer:
@@ -139,11 +142,15 @@ class Trainer:
         backend.prepare_devices()
         device = backend.describe_device()
         policy = mixed_precision_policy(config.mixed_precision, uses_gpu=device != "CPU")
-        resumed = self._open_folder(strategy)
-        listener.log(f"Run folder {self.folder.path}")
+        resumed = self._open_folder(strategy) if self._resuming else None
         backend.set_seed(config.seed, deterministic=config.deterministic)
 
         prepared = self._prepare_data(listener)
+        if not self._resuming:
+            # Only now: a folder that cannot be scanned, or a stop while the images are
+            # cached, leaves no run folder behind for a run that never started.
+            self._open_folder(strategy)
+        listener.log(f"Run folder {self.folder.path}")
         self._record_data(prepared, resumed is not None)
 
         models, train, validation, initial_epoch = self._build(prepared, strategy, policy, resumed)
@@ -235,8 +242,11 @@ class Trainer:
     def _prepare_data(self, listener: _Listener) -> PreparedData:
         listener.log(f"Reading {self.config.dataset}")
 
+        due = every(_PROGRESS_INTERVAL_S)
+
         def progress(stage, done, total):
-            listener.emit(ev.Preparing(stage, done, total))
+            if due(done, total):
+                listener.emit(ev.Preparing(stage, done, total))
 
         prepared = prepare_data(self.config, progress=progress, cancel=self._stop.is_set)
         counts = ", ".join(f"{prepared.count(p)} {p}" for p in ("train", "validation", "test"))
@@ -291,6 +301,7 @@ class Trainer:
                 steps=len(train),
                 batch_size=config.batch_size,
                 keys=keys,
+                images=prepared.count("train"),
             ),
             LearningRateLogger(),
         ]
@@ -396,10 +407,13 @@ class Trainer:
     def _stopped(self) -> ev.Stopped:
         done = self._completed_epochs()
         where = f"after epoch {done}" if done else "before the first epoch ended"
+        message = f"Stopped {where}; resume to continue from there."
+        if self.folder is None:
+            message = "Stopped while the images were being prepared; no run was made."
         return ev.Stopped(
             run_dir=self.folder.path if self.folder else None,
             epochs_completed=done,
-            message=f"Stopped {where}; resume to continue from there.",
+            message=message,
         )
 
     def _failed(self, error: Exception) -> ev.Failed:
@@ -436,10 +450,15 @@ class _Listener:
         self.callback = callback
         self.folder = folder
         self.broken = False
+        self._unwritten: list[ev.LogMessage] = []  # said before the run folder was made
 
     def emit(self, event: ev.Event) -> None:
-        if isinstance(event, ev.LogMessage) and self.folder() is not None:
-            self.folder().log(event.text, event.level)
+        if isinstance(event, ev.LogMessage):
+            self._unwritten.append(event)
+            if self.folder() is not None:
+                for message in self._unwritten:
+                    self.folder().log(message.text, message.level)
+                self._unwritten.clear()
         if self.callback is None or self.broken:
             return
         try:

@@ -1,0 +1,245 @@
+"""The settings of the next run, on the Train page's left: the network, the dataset, one
+line of what the settings amount to (or what is wrong with them), and the form
+(gui.widgets.train_form) filled with the network's family defaults.
+
+The panel turns the form into a TrainConfig for the network and dataset it shows; the
+page decides what they are (the app's state) and hears when the user picks others. A
+warm-up that came from the family's defaults follows the number of epochs: cut to a
+quarter of a shorter run, with a notice saying so, as `python main.py train --epochs`
+does (TrainConfig.for_model); one the user chose is left alone.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui.tasks import DIGITS
+from gui.widgets.message_line import MessageLine
+from gui.widgets.train_form import TrainConfigForm
+
+
+class TrainSettingsPanel(QWidget):
+    #: The user picked another network in the list.
+    network_chosen = Signal(str)
+    #: The user asked for another dataset: DIGITS or a folder.
+    dataset_asked = Signal(str)
+    #: A field of the form changed (the warm-up has followed the epochs already).
+    changed = Signal()
+    #: "Reset to the network's defaults" was clicked.
+    reset_requested = Signal()
+
+    def __init__(self, network: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.network = network
+        self.dataset = DIGITS  # DIGITS or a folder
+        self.dataset_path = ""  # the folder a config names
+        self.loaded = False  # the networks are known (Keras has loaded)
+        self.notices: list[str] = []  # how the family's defaults were adapted
+        self._family_warmup: float | None = None  # the warm-up the family's defaults gave
+        self._build(network)
+
+    def _build(self, network: str) -> None:
+        self.model_combo = QComboBox()
+        self.model_combo.setToolTip("The network to train (the Architectures page describes each)")
+        self.model_combo.addItem(network)
+        self.defaults_label = QLabel()
+        self.defaults_label.setObjectName("mutedText")
+        self.defaults_label.setWordWrap(True)
+        self.dataset_label = QLabel()
+        self.dataset_label.setWordWrap(True)
+        self.dataset_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.digits_button = QPushButton("Digits")
+        self.digits_button.setToolTip("The bundled UCI digits: 1,797 8×8 images in 10 classes")
+        self.folder_button = QPushButton("Folder…")
+        self.folder_button.setToolTip(
+            "A folder of images, one sub-folder per class (the Dataset page shows it)")
+        dataset_row = QHBoxLayout()
+        dataset_row.addWidget(self.dataset_label, 1)
+        dataset_row.addWidget(self.digits_button)
+        dataset_row.addWidget(self.folder_button)
+        top = QFormLayout()
+        top.addRow("Network", self.model_combo)
+        top.addRow(self.defaults_label)
+        top.addRow("Dataset", dataset_row)
+
+        # In view above the scrolled form, in a space of its own: the form does not move
+        # when a value is refused or accepted.
+        self.message = MessageLine(lines=3)
+        self.form = TrainConfigForm()
+        self.reset_button = QPushButton("Reset to the network's defaults")
+        box = QWidget()
+        box_layout = QVBoxLayout(box)
+        box_layout.setContentsMargins(0, 0, 8, 0)
+        box_layout.addWidget(self.form)
+        box_layout.addWidget(self.reset_button)
+        box_layout.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(box)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top)
+        layout.addWidget(self.message)
+        layout.addWidget(scroll, 1)
+        self.setMinimumWidth(250)
+
+        self.model_combo.currentTextChanged.connect(self._on_network_picked)
+        self.digits_button.clicked.connect(lambda: self.dataset_asked.emit(DIGITS))
+        self.folder_button.clicked.connect(self._ask_folder)
+        self.form.changed.connect(self._on_form_changed)
+        self.reset_button.clicked.connect(self.reset_requested.emit)
+
+    # -- what it shows ---------------------------------------------------------------------
+
+    def set_networks(self, names: list[str]) -> None:
+        """The registry's networks (Keras has loaded): the form can be checked now."""
+        self.loaded = True
+        self.model_combo.blockSignals(True)
+        self.model_combo.clear()
+        self.model_combo.addItems(names)
+        self.model_combo.blockSignals(False)
+        self.show_network(self.network)
+
+    def show_network(self, name: str) -> None:
+        """Show `name` as the network (the form is left as it is)."""
+        from netlib.train import defaults_for
+
+        self.network = name
+        self.model_combo.blockSignals(True)
+        index = self.model_combo.findText(name)
+        if index >= 0:
+            self.model_combo.setCurrentIndex(index)
+        self.model_combo.blockSignals(False)
+        try:
+            source = defaults_for(name).source if self.loaded else ""
+        except ValueError:
+            source = ""
+        self.defaults_label.setText(f"Defaults: {source}" if source else "")
+
+    def show_dataset(self, source: str, path: str) -> None:
+        self.dataset, self.dataset_path = source, path
+        self.dataset_label.setText("Digits (bundled)" if source == DIGITS else source)
+        self.dataset_label.setToolTip(path)
+
+    def dataset_name(self) -> str:
+        return "the digits" if self.dataset == DIGITS else self.dataset_path
+
+    # -- filling the form ------------------------------------------------------------------------
+
+    def reset_to_defaults(self, changes: dict | None = None, keep: dict | None = None) -> str:
+        """Fill the form with the network's family defaults and `changes` to them, and
+        the values in `keep` (the app's split); the reason when `changes` were refused
+        (the defaults alone are shown), else ""."""
+        from netlib.train import TrainConfig
+
+        refused = ""
+        try:
+            config = TrainConfig.for_model(self.network, self.dataset_path, **(changes or {}))
+        except ValueError as error:
+            refused = f"{self.network}: {error}"
+            config = TrainConfig.for_model(self.network, self.dataset_path)
+        self.form.set_config(config)
+        self._family_warmup = config.warmup_epochs
+        self.notices = []
+        self.form.set_values(keep or {})
+        self.changed.emit()
+        return refused
+
+    def set_config(self, config) -> None:
+        """Show a config as it is (restored, or a run's own): its warm-up is its own."""
+        self.form.set_config(config)
+        self._family_warmup = None
+        self.notices = []
+
+    def _on_form_changed(self) -> None:
+        self._follow_epochs()
+        self.changed.emit()
+
+    def _follow_epochs(self) -> None:
+        """A warm-up taken from the family's defaults follows the number of epochs."""
+        values = self.form.read()
+        if self._family_warmup is None or values["warmup_epochs"] != self._family_warmup:
+            return
+        from netlib.train import TrainConfig
+
+        notices: list[str] = []
+        try:
+            warmup = TrainConfig.for_model(self.network, self.dataset_path,
+                                           epochs=values["epochs"], notices=notices).warmup_epochs
+        except ValueError:
+            return
+        self.notices = [n for n in notices if n.startswith("warmup_epochs")]
+        if warmup != self._family_warmup:
+            self._family_warmup = warmup
+            self.form.set_values({"warmup_epochs": warmup})
+
+    # -- reading it ------------------------------------------------------------------------------
+
+    def config(self, quiet: bool = False):
+        """The form's TrainConfig, or None (its field marked unless `quiet`)."""
+        if not self.loaded:
+            return None
+        try:
+            config = self.form.config(self.network, self.dataset_path)
+        except ValueError as error:
+            if not quiet:
+                self.form.set_problem(error)
+            return None
+        if not quiet:
+            self.form.set_problem(None)
+        return config
+
+    def validate(self):
+        """The form's TrainConfig (or None), with the line above the form saying what
+        is wrong, how the defaults were adapted, or what Start will train."""
+        config = self.config()
+        if not self.loaded:
+            self.message.show_text("The settings are checked once Keras has loaded.", "muted")
+        elif config is None:
+            self.message.show_text(self.form.problem(), "error")
+        elif self.notices:
+            self.message.show_text(" ".join(self.notices), "notice")
+        else:
+            self.message.show_text(
+                f"Ready: {config.model} on {self.dataset_name()}, {config.epochs} epochs of "
+                f"batches of {config.batch_size}.", "muted")
+        return config
+
+    def refusal(self) -> str:
+        """Why these settings cannot start a run ("" when they can)."""
+        if not self.loaded:
+            return "Keras is still loading."
+        if self.form.problem():
+            field = self.form.problem_label()
+            return (f"Fix {field}: " if field else "Fix the settings: ") + self.form.problem()
+        return ""
+
+    def set_editable(self, enabled: bool) -> None:
+        """During a run the settings are read-only (the message line stays readable)."""
+        for widget in (self.model_combo, self.form, self.reset_button, self.digits_button,
+                       self.folder_button):
+            widget.setEnabled(enabled)
+
+    # -- the user's choices ----------------------------------------------------------------------
+
+    def _on_network_picked(self, name: str) -> None:
+        if name and name != self.network and self.loaded:
+            self.network_chosen.emit(name)
+
+    def _ask_folder(self) -> None:
+        start = "" if self.dataset == DIGITS else self.dataset
+        folder = QFileDialog.getExistingDirectory(self, "Choose a dataset folder", start)
+        if folder:
+            self.dataset_asked.emit(folder)
