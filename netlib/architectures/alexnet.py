@@ -14,6 +14,7 @@ from keras import layers
 from netlib.architectures._common import (
     STAGE_NAMES,
     alexnet_procedure,
+    fine_tuning_recipe,
     pooled_features,
     predictions,
 )
@@ -23,12 +24,12 @@ from netlib.registry import Option, Reference, register_family, register_model
 register_family(
     "AlexNet",
     blocks=(STAGE_NAMES,),  # conv1_conv -> conv1, fc6_dense -> fc6
-    recipes=alexnet_procedure(
+    recipes=(*alexnet_procedure(
         0.005, 5e-4,
         "Krizhevsky et al., 2012, section 5: SGD, momentum 0.9, weight decay 5e-4, batch "
         "128, learning rate 0.01 divided by 10 when the validation error stopped improving "
         "(here: batch 64, rate scaled to 0.005).",
-    ),
+    ), fine_tuning_recipe()),
 )
 
 

@@ -13,7 +13,7 @@ from typing import NamedTuple
 import keras
 from keras import layers
 
-from netlib.architectures._common import alexnet_procedure, caffe_pool, pooled_features
+from netlib.architectures._common import alexnet_procedure, caffe_pool, fine_tuning_recipe, pooled_features
 from netlib.registry import BlockPattern, Reference, register_family, register_model
 
 _METADATA = dict(
@@ -27,11 +27,11 @@ _METADATA = dict(
 register_family(
     "NiN",
     blocks=(BlockPattern(r"(mlpconv\d+)(?=_|$)", r"\1", "NiN: mlpconv2_cccp1 -> mlpconv2"),),
-    recipes=alexnet_procedure(
+    recipes=(*alexnet_procedure(
         0.005, 1e-4,
         "Lin et al., 2013, section 4.1: the AlexNet procedure (SGD with momentum, rate "
         "divided by 10 when accuracy stops improving); batch 64, rate 0.005.",
-    ),
+    ), fine_tuning_recipe()),
 )
 
 class _MLPConv(NamedTuple):

@@ -29,13 +29,23 @@ from keras import layers
 from netlib.architectures._common import (
     RESNET_BN,
     STAGE_NAMES,
+    fine_tuning_recipe,
     global_pool_head,
     paper_is_default,
     step_schedule,
     variant,
 )
 from netlib.layers import ZeroPadShortcut
-from netlib.registry import BlockPattern, Option, Recipe, Reference, register_family, register_model
+from netlib.registry import (
+    BlockPattern,
+    Option,
+    Pretrained,
+    Recipe,
+    Reference,
+    WeightsFile,
+    register_family,
+    register_model,
+)
 
 register_family(
     "ResNet",
@@ -45,7 +55,7 @@ register_family(
         ),
         STAGE_NAMES,  # conv1_conv -> conv1, pool1_pool -> pool1
     ),
-    recipes=paper_is_default(
+    recipes=(*paper_is_default(
         Recipe(
             "paper",
             {**step_schedule(0.05, 1e-4, epochs=40), "augment": None},
@@ -56,7 +66,7 @@ register_family(
             "cosine decay, flips and rotations learned three shapes (600 images of 16x16, "
             "8 epochs) to 0.64 validation accuracy, chance being 0.33.",
         )
-    ),
+    ), fine_tuning_recipe()),
 )
 # The plain nets' own: trained as their ResNets.
 _PLAIN_RECIPES = paper_is_default(
@@ -260,7 +270,7 @@ def _cifar_resnet(
 
 
 def _register(name, depth, build, *, description, doc, input_shape, plain, options,
-              references):
+              references, pretrained=None):
     register_model(
         name,
         family="ResNet",
@@ -270,6 +280,7 @@ def _register(name, depth, build, *, description, doc, input_shape, plain, optio
         options=options,
         references=references,
         recipes=_PLAIN_RECIPES if plain else (),
+        pretrained=pretrained,
         **_PAPER,
     )(variant(name, doc, build, depth=depth))
 
@@ -342,6 +353,33 @@ def _imagenet_doc(depth, plain):
             f"{block_type} blocks of width {', '.join(map(str, _IMAGENET_FILTERS))}{width}.")
 
 
+_WEIGHTS_URL = "https://storage.googleapis.com/tensorflow/keras-applications/resnet/"
+# keras.applications.resnet.WEIGHTS_HASHES: (with the classifier, without).
+_WEIGHTS_HASHES = {
+    50: ("2cb95161c43110f7111970584f804107", "4d473c1dd8becc155b73f8504c6f6626"),
+    101: ("f1aeb4b969a6efcfb50fad2f0c20cfc5", "88cf7a10940856eca736dc7b7e228a21"),
+    152: ("100835be76be38e30d865e96f2aaae62", "ee4c566cf9a93f14d82f913c2dc6dd0c"),
+}
+
+
+def _pretrained(depth) -> Pretrained | None:
+    """keras.applications.ResNet50/101/152's files. Their convolutions carry biases and
+    their shortcuts are projections where the shape changes (option B)."""
+    if depth not in _WEIGHTS_HASHES:
+        return None
+    files = tuple(
+        WeightsFile(file, _WEIGHTS_URL + file, file_hash, include_top=top)
+        for top, file, file_hash in zip(
+            (True, False),
+            (f"resnet{depth}_weights_tf_dim_ordering_tf_kernels.h5",
+             f"resnet{depth}_weights_tf_dim_ordering_tf_kernels_notop.h5"),
+            _WEIGHTS_HASHES[depth],
+        )
+    )
+    return Pretrained(f"keras.applications.ResNet{depth}", "caffe", files,
+                      requires={"use_bias": True, "shortcut": "B"})
+
+
 def _register_imagenet(depth, plain=False):
     name = f"plain{depth}" if plain else f"resnet{depth}"
     description = (
@@ -353,6 +391,7 @@ def _register_imagenet(depth, plain=False):
         doc=_imagenet_doc(depth, plain), input_shape=_IMAGENET_SHAPE, plain=plain,
         options=(_USE_BIAS,) if plain else (_shortcut_option("B"), _USE_BIAS),
         references=_imagenet_references(name, depth, plain),
+        pretrained=None if plain else _pretrained(depth),
     )
 
 
