@@ -306,6 +306,13 @@ class Pretrained:
             )
         return max(fitting, key=lambda f: f.input_size)
 
+    def file_to_fine_tune(self, options: Mapping[str, Any], input_size: int) -> WeightsFile:
+        """The file a fine-tuning run at `input_size` starts from: without the classifier
+        (a new one is trained), but with it at the weights' own size where the head has
+        dense layers of its own to keep (`fine_tune_with_top`)."""
+        with_top = self.fine_tune_with_top and input_size in self.sizes
+        return self.file_for(options, with_top, input_size)
+
     def _varied(self) -> list[str]:
         return sorted({k for f in self.files for k in f.options})
 
@@ -644,9 +651,9 @@ def build(
             f"pooling must be one of None, 'avg', 'max'; received pooling={pooling!r}."
         )
     published = None
-    if imagenet:
+    if imagenet and load_weights:
         published = info.pretrained.file_for(resolved, include_top, shape[0])
-        if load_weights and include_top and classes != 1000:
+        if include_top and classes != 1000:
             raise ValueError(
                 f"The ImageNet weights with their classifier have 1000 classes; received "
                 f"classes={classes}. Use include_top=False, or fine-tune (netlib.train)."

@@ -160,7 +160,8 @@ def prepare_data(
         for s in [*index.skipped, *cache.skipped]
     ]
     prepared = PreparedData(Path(index.root), list(index.classes), cache, rows, skipped)
-    if config.normalization == "dataset":
+    # A pretrained start uses what its weights expect, not the config's normalisation.
+    if config.normalization == "dataset" and config.weights == "scratch":
         from netlib.train.model import channel_statistics
 
         prepared.statistics = channel_statistics(cache.images, rows["train"])
