@@ -160,8 +160,7 @@ def prepare_data(
         for s in [*index.skipped, *cache.skipped]
     ]
     prepared = PreparedData(Path(index.root), list(index.classes), cache, rows, skipped)
-    # A pretrained start uses what its weights expect, not the config's normalisation.
-    if config.normalization == "dataset" and config.weights == "scratch":
+    if config.normalization == "dataset":
         from netlib.train.model import channel_statistics
 
         prepared.statistics = channel_statistics(cache.images, rows["train"])
