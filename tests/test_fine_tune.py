@@ -276,3 +276,25 @@ def test_a_run_stopped_in_either_phase_resumes_in_it_and_ends_as_an_uninterrupte
     for row, want in zip(rows, expected):
         for key in ("loss", "accuracy", "val_loss", "val_accuracy", "learning_rate"):
             assert math.isclose(row[key], want[key], rel_tol=1e-4, abs_tol=1e-6), (key, row, want)
+
+
+def test_the_command_line_starts_from_a_run_or_says_what_to_download(
+    folders, base_run, tmp_path, capsys, monkeypatch
+):
+    from netlib.cli import main
+    from tests.weights_files import closed_port_url
+
+    runs = tmp_path / "runs"
+    assert main(["train", str(folders[1]), "--model", "lenet5", "--weights", str(base_run),
+                 "--freeze-epochs", "1", "--epochs", "2", "--runs", str(runs)]) == 0
+    out = capsys.readouterr().out
+    assert "Epochs 1-1: the base frozen" in out and "Epochs 2-2: the base unfrozen" in out
+    [run] = RunFolder.list_runs(runs)
+    assert run.config().weights == str(base_run) and run.config().weights_file.endswith("best.keras")
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    publish(monkeypatch, "mobilenet_v2", closed_port_url() + "/")
+    assert main(["train", str(folders[1]), "--model", "mobilenet_v2", "--weights", "imagenet",
+                 "--runs", str(runs)]) == 2
+    error = capsys.readouterr().err
+    assert "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5" in error
+    assert str(tmp_path / "keras" / "models") in error

@@ -7,6 +7,8 @@ weights, in the layout keras.applications downloads (tests/weights_files.py).
 """
 
 import hashlib
+import json
+import shutil
 import time
 
 import keras
@@ -253,3 +255,58 @@ def test_offline_fails_within_seconds_naming_the_file_the_url_and_the_folder(mon
         with pytest.raises(weights.DownloadError, match="put it in"):
             weights.fetch(registry.PublishedFile("never.h5", url), timeout=0.5)
         assert time.perf_counter() - began < 5
+
+
+# ------------------------------------------------------------------ ImageNet out of the box
+
+
+def _class_index(folder, monkeypatch, url):
+    """A stand-in for Keras' ImageNet class index, served from `folder` at `url`."""
+    from netlib.weights import imagenet
+
+    names = {str(i): [f"n{i:08d}", f"class_{i}"] for i in range(1000)}
+    (folder / "index.json").write_text(json.dumps(names))
+    published = registry.PublishedFile(imagenet.CLASS_INDEX.name, url + "index.json",
+                                       weights.file_hash(folder / "index.json", "md5"))
+    monkeypatch.setattr(imagenet, "CLASS_INDEX", published)
+
+
+def test_imagenet_prediction_out_of_the_box(tmp_path, monkeypatch, keras_home, served,
+                                            counterparts, capsys):
+    from netlib.cli import main
+    from netlib.predict import load_model
+    from netlib.weights import imagenet
+
+    counterpart, path = counterparts("mobilenet_v2")  # alpha 0.35 at 96, with its classifier
+    (keras_home / "models").mkdir(parents=True)
+    shutil.copy(path, keras_home / "models" /
+                "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_0.35_96.h5")
+    _class_index(served[0], monkeypatch, served[1])
+    [cached] = imagenet.cached_models()
+    assert cached.label == "ImageNet: mobilenet_v2 (alpha=0.35, 96 px)"
+    loaded = load_model(cached.key)
+    assert loaded.classes[:2] == ["class_0", "class_1"] and loaded.input_size == (96, 96)
+    x = _pixels(96).round()
+    logits = counterpart(apps.mobilenet_v2.preprocess_input(x.copy()))
+    np.testing.assert_allclose(loaded.model(x.astype("uint8")), keras.ops.softmax(logits),
+                               atol=1e-5)
+    image = tmp_path / "photo.png"
+    from PIL import Image
+
+    Image.fromarray(x[0].astype("uint8")).save(image)
+    best = int(np.argmax(logits[0]))
+    assert main(["predict", cached.key, str(image), "--top", "3"]) == 0
+    assert f"class_{best}" in capsys.readouterr().out
+    assert main(["list", "mobilenet", "--no-counts"]) == 0
+    listing = capsys.readouterr().out
+    assert any(line.startswith("mobilenet_v2 ") and "cached" in line for line in listing.splitlines())
+
+
+def test_imagenet_class_names_offline_say_what_to_download(monkeypatch, keras_home):
+    from netlib.weights import imagenet
+
+    monkeypatch.setattr(imagenet, "CLASS_INDEX", registry.PublishedFile(
+        "imagenet_class_index.json", closed_port_url(), "0" * 32))
+    with pytest.raises(weights.DownloadError, match="imagenet_class_index.json") as refused:
+        imagenet.class_names()
+    assert str(keras_home / "models") in str(refused.value)
