@@ -61,10 +61,21 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+class _Slow(_Quiet):
+    """Sends files 64 KB every 20 ms (3 MB a second): a download long enough to cancel."""
+
+    def copyfile(self, source, outputfile):
+        import time
+
+        while chunk := source.read(64 << 10):
+            outputfile.write(chunk)
+            time.sleep(0.02)
+
+
 @contextlib.contextmanager
-def serve(folder: Path):
-    """An HTTP server on 127.0.0.1 serving `folder`; yields its base URL."""
-    handler = functools.partial(_Quiet, directory=str(folder))
+def serve(folder: Path, *, slow: bool = False):
+    """An HTTP server on 127.0.0.1 serving `folder` (`slow`ly); yields its base URL."""
+    handler = functools.partial(_Slow if slow else _Quiet, directory=str(folder))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -3,7 +3,8 @@ for each, where in the image the evidence lies (a class-activation heat map), th
 feature maps of any layer, and the first layer's filters.
 
 The model is the current run's, the bundled LeNet-5 (resources/models) before any
-training, or a `.keras` file the user opens: loaded by netlib.predict in Keras' safe
+training, "ImageNet: <network>" for each network whose ImageNet weights are in Keras'
+cache (with the 1000 class names), or a `.keras` file the user opens: loaded by netlib.predict in Keras' safe
 mode, refused with the reason when it carries code or cannot be fed images. Images are
 decoded as the model was trained (netlib.predict), and everything is computed in workers
 by netlib.predict and netlib.visualize; the page only draws.
@@ -64,7 +65,7 @@ class Predictor:
     """A model loaded for the page: netlib's LoadedModel and its Visualizer (None when the
     model has nothing to visualise), and what the page shows about it."""
 
-    key: str  # BUNDLED, "run:<folder>" or "file:<path>"
+    key: str  # BUNDLED, "run:<folder>", "file:<path>" or "imagenet:<network>"
     loaded: object  # netlib.predict.LoadedModel
     visualizer: object | None
     layers: list[str]
@@ -78,7 +79,7 @@ def load_predictor(key: str, context) -> Predictor:
     from netlib.predict import load_model
     from netlib.visualize import Visualizer, filter_grid
 
-    loaded = load_model(_model_path(key))
+    loaded = load_model(key if _is_imagenet(key) else _model_path(key))
     context.check()
     visualizer, layers, feature_layer, filters = None, [], None, None
     try:
@@ -165,6 +166,10 @@ def _rgb(pixels: np.ndarray) -> np.ndarray:
     if pixels.shape[-1] == 1:
         pixels = np.repeat(pixels, 3, axis=-1)
     return pixels[..., :3].astype(np.float32)
+
+
+def _is_imagenet(key: str) -> bool:
+    return key.startswith("imagenet:")
 
 
 def _model_path(key: str) -> Path:
@@ -359,12 +364,16 @@ class PredictPage(Page):
 
         self.backend = backend
         self._colors = pg.colormap.get("inferno").getLookupTable(nPts=256, alpha=False)
+        from netlib.weights.imagenet import cached_models
+
+        for model in cached_models():  # ImageNet out of the box
+            self.model_combo.addItem(model.label, model.key)
         self.use_model(self.model_key)
 
     def restore_settings(self, settings: QSettings) -> None:
         key = read_str(settings, "model", BUNDLED) or BUNDLED
         try:
-            if key != BUNDLED and not _model_path(key).exists():
+            if key != BUNDLED and not _is_imagenet(key) and not _model_path(key).exists():
                 key = BUNDLED  # the run or file has gone since
         except ValueError:  # a settings file edited by hand
             key = BUNDLED
@@ -481,6 +490,10 @@ class PredictPage(Page):
         if index < 0:
             kind, _, path = key.partition(":")
             label = f"Run: {Path(path).name}" if kind == "run" else f"File: {Path(path).name}"
+            if _is_imagenet(key):
+                from netlib.weights.imagenet import label_of
+
+                label = label_of(key)
             self.model_combo.addItem(label, key)
             index = self.model_combo.count() - 1
         self.model_combo.setCurrentIndex(index)

@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 from gui.pages.base import Page
 from gui.settings import read_json, read_str, write_json
 from gui.tasks import DIGITS, BackendInfo, dataset_folder
+from gui.widgets.start_from import StartFromControl
 from gui.widgets.train_form import TrainConfigForm
 from gui.workers import Worker, describe_error
 from netlib.runs import DEFAULT_RUNS_DIR, RunFolder
@@ -165,13 +166,19 @@ class TrainPage(Page):
         top_form.addRow("Dataset", dataset_row)
 
         self.form = TrainConfigForm()
+        self.start_from = StartFromControl(self.workers)
+        self.form.attach("weights", self.start_from)
         self.reset_button = QPushButton("Reset to the network's defaults")
+        self.find_rate_button = QPushButton("Find a learning rate…")
+        self.find_rate_button.setToolTip("Sweep the rate over some batches (lr-find) and "
+                                         "suggest one")
         settings_box = QWidget()
         settings_layout = QVBoxLayout(settings_box)
         settings_layout.setContentsMargins(0, 0, 8, 0)
         settings_layout.addLayout(top_form)
         settings_layout.addWidget(self.form)
         settings_layout.addWidget(self.reset_button)
+        settings_layout.addWidget(self.find_rate_button)
         settings_layout.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -255,6 +262,8 @@ class TrainPage(Page):
         self.form.changed.connect(self.validate)
         self.form.changed.connect(self._announce_split)
         self.reset_button.clicked.connect(self.reset_to_defaults)
+        self.start_from.changed.connect(self.reset_to_defaults)  # a pretrained start's recipe
+        self.find_rate_button.clicked.connect(self.find_learning_rate)
         self.start_button.clicked.connect(self.start)
         self.stop_button.clicked.connect(self.stop)
         self.resume_button.clicked.connect(self.resume)
@@ -374,8 +383,10 @@ class TrainPage(Page):
         page's split kept."""
         from netlib.train import TrainConfig
 
+        self.start_from.set_model(self.model_name)
         try:
-            config = TrainConfig.for_model(self.model_name, self._dataset_path())
+            config = TrainConfig.for_model(self.model_name, self._dataset_path(),
+                                           weights=self.start_from.value())
         except ValueError as error:
             self.form.set_problem(error)
             return
@@ -397,6 +408,19 @@ class TrainPage(Page):
         self.runs_dir.mkdir(parents=True, exist_ok=True)
         self._launch(Trainer(config, runs_dir=self.runs_dir), f"Starting {config.model}…")
         return True
+
+    def find_learning_rate(self):
+        """Open the learning-rate finder on the form's settings; its "Use this rate"
+        fills in the form's rate. Returns the dialog (None when a setting is refused)."""
+        from gui.widgets.lr_finder import LrFinderDialog
+
+        config = self._form_config()
+        if config is None or self.is_training():
+            return None
+        dialog = LrFinderDialog(config, self.workers, self)
+        dialog.rate_chosen.connect(lambda rate: self.form.set_values({"learning_rate": rate}))
+        dialog.open()
+        return dialog
 
     def resume(self) -> bool:
         """Continue `resume_target` from its last completed epoch (its own settings; the
@@ -442,6 +466,7 @@ class TrainPage(Page):
         )
         if self.curves is not None:
             self.curves.set_history(folder.metrics())
+            self._mark_unfrozen(config)
         self._set_running(False)
 
     def stop(self) -> None:
@@ -494,6 +519,7 @@ class TrainPage(Page):
             ev.Preparing: self._on_preparing,
             ev.LogMessage: lambda e: self._append_log(e.text, e.level),
             ev.RunStarted: self._on_run_started,
+            ev.PhaseStarted: self._on_phase,
             ev.BatchEnd: self._on_batch,
             ev.EpochEnd: self._on_epoch,
             ev.Finished: self._on_outcome,
@@ -534,6 +560,17 @@ class TrainPage(Page):
         self._tick.start()
         self._show_message(f"Training {event.model} on {event.device}.")
         self.run_started.emit(self.run_dir)
+
+    def _on_phase(self, event) -> None:
+        if event.phase == "fine-tuning" and event.epoch > 1 and self.curves is not None:
+            self.curves.mark_unfrozen(event.epoch - 1)
+
+    def _mark_unfrozen(self, config) -> None:
+        from netlib.train.fine_tuning import unfreeze_epoch
+
+        epoch = unfreeze_epoch(config)
+        if epoch is not None:
+            self.curves.mark_unfrozen(epoch)
 
     def _on_batch(self, event) -> None:
         self._last_batch = event
@@ -626,7 +663,7 @@ class TrainPage(Page):
             if self.resume_target else "Nothing to resume: stop a run, or pick one on the Runs page"
         )
         for widget in (self.model_combo, self.form, self.reset_button, self.digits_button,
-                       self.folder_button):
+                       self.folder_button, self.start_from, self.find_rate_button):
             widget.setEnabled(not running)
 
     def validate(self) -> None:
@@ -634,6 +671,7 @@ class TrainPage(Page):
         image cache a run would use."""
         config = self._form_config()
         if config is not None:
+            self.start_from.show_config(config)
             height, _, _ = config.input_shape()
             self.cache_settings_changed.emit({"image_size": height,
                                               "color_mode": config.resolved_color_mode(),

@@ -219,10 +219,10 @@ def run_list(args) -> int:
     if counts:
         print("Params: all weights at the paper's input size and class count (10 for "
               "LeNet-5 and the CIFAR networks, else 1000); "
-              "MACs: multiply-accumulates per image (FLOPs = 2 x MACs).")
-    print("ImageNet: weights published by keras.applications (train --weights imagenet); "
-          "cached: in Keras' cache, so predict imagenet:NAME works offline; -: none "
-          "published.")
+              "MACs: multiply-accumulates per image (FLOPs = 2 x MACs); "
+              "ImageNet: weights published by keras.applications (train --weights "
+              "imagenet), cached: in Keras' cache (predict imagenet:NAME works offline), "
+              "-: none published.")
     return 0
 
 

@@ -90,7 +90,9 @@ class Setting:
     itself refused when `above_minimum`); `none_means` says what None stands for where a
     field may be None ("the network's", "off"). `applies(values)` says, from the other
     fields' values, whether the field matters (momentum only for SGD); `text` asks a form
-    for a line of text (lists, and numbers that span decades).
+    for a line of text (lists, and numbers that span decades). A `recorded` field is
+    filled in by the run itself (the weights file it loaded): a form shows it, read-only,
+    and never feeds it to a new run.
     """
 
     label: str
@@ -107,6 +109,7 @@ class Setting:
     text: bool = False
     applies: Callable[[Mapping[str, Any]], bool] | None = None
     valid: str = ""  # what the field accepts, where the kind does not say it well
+    recorded: bool = False
     name: str = ""  # set from the field
     default: Any = None  # set from the field
 
@@ -440,18 +443,12 @@ class TrainConfig:
         kind=int, minimum=1, maximum=10000, unit="epochs", none_means="off")
 
     weights: str = _setting(
-        SCRATCH, "Start from", None,
+        SCRATCH, "Start from", FINE_TUNING,
         "scratch (random weights); imagenet (the ImageNet weights keras.applications "
         "publishes: python main.py list says which networks have them); or the path of a "
         "weights file (.h5, .weights.h5, .keras) or of an earlier run folder (its best "
         "model). Every layer that fits keeps those weights; the classifier is new",
-        valid="scratch, imagenet, a weights file or a run folder")
-    weights_file: str | None = _setting(
-        None, "Weights file", None, "The weights file the run started from (filled in when "
-        "it starts)", kind=str, none_means="none")
-    weights_sha256: str | None = _setting(
-        None, "Weights hash", None, "The sha256 of that file (filled in when the run starts)",
-        kind=str, none_means="none")
+        valid="scratch, imagenet, a weights file or a run folder", text=True)
     freeze_epochs: int = _setting(
         0, "Frozen epochs", FINE_TUNING,
         "Epochs at the start with the pretrained base frozen (its batch normalisation in "
@@ -467,6 +464,12 @@ class TrainConfig:
         "After the frozen epochs, train only the base's last N blocks (the layer table's) "
         "with the classifier; all of it when not set", kind=int, minimum=1, maximum=10000,
         unit="blocks", none_means="all", applies=_pretrained_start)
+    weights_file: str | None = _setting(
+        None, "Weights file", FINE_TUNING, "The weights file the run started from, "
+        "recorded when it starts", kind=str, none_means="none", text=True, recorded=True)
+    weights_sha256: str | None = _setting(
+        None, "Weights hash", FINE_TUNING, "The sha256 of that file, recorded when the run "
+        "starts", kind=str, none_means="none", text=True, recorded=True)
 
     def __post_init__(self):
         # Each value converted to its field's type, so that a config loaded from JSON (or
@@ -624,7 +627,10 @@ class TrainConfig:
                 f"Unknown setting {key!r}: neither a training setting "
                 f"({', '.join(SETTINGS)}) nor an option of {self.model} ({options}).",
             )
-        return self.replace(**{key: SETTINGS[key].parse(text)})
+        value = SETTINGS[key].parse(text)
+        if SETTINGS[key].recorded and value is not None:
+            raise ConfigError(key, f"{key} is recorded by the run when it starts; it is not set.")
+        return self.replace(**{key: value})
 
     def with_settings(self, assignments: Iterable[str]) -> TrainConfig:
         """A copy with `KEY=VALUE` strings applied in order (`--set`, repeated)."""

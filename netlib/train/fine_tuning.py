@@ -34,8 +34,8 @@ from netlib import registry
 from netlib.runs import RunFolder
 from netlib.train.config import IMAGENET, SCRATCH, TrainConfig, start_kind
 
-__all__ = ["Start", "Phase", "resolve_start", "phases", "phase_at", "set_trainable",
-           "DOWNLOADING"]
+__all__ = ["Start", "Phase", "resolve_start", "phases", "phase_at", "unfreeze_epoch",
+           "set_trainable", "DOWNLOADING"]
 
 #: The Preparing stage of a download of ImageNet weights (done and total in bytes).
 DOWNLOADING = "downloading"
@@ -166,6 +166,11 @@ def phase_at(config: TrainConfig, epoch: int) -> Phase:
     """The phase epoch `epoch` (from 0) belongs to (the last one for a finished run)."""
     run = phases(config)
     return next((p for p in run if p.first <= epoch < p.end), run[-1])
+
+
+def unfreeze_epoch(config: TrainConfig) -> int | None:
+    """The epochs done when the base is unfrozen (the curves' marker), or None."""
+    return next((p.first for p in phases(config) if p.name == "fine-tuning" and p.first), None)
 
 
 def set_trainable(network: keras.Model, phase: Phase, loaded: set[str], config: TrainConfig) -> int:

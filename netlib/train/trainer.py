@@ -213,7 +213,7 @@ class Trainer:
         with scope:
             models = build_models(config, classes, prepared.statistics, prepared.pca, policy,
                                   preprocessing=start.preprocessing_layers())
-            self._loaded = self._load_start(start, models, resumed, listener)
+            self._loaded = self._load_start(start, models, listener)
             train = self._batches(prepared, "train", models, shuffle=True)
             validation = None
             if prepared.count("validation"):
@@ -276,7 +276,7 @@ class Trainer:
         self.folder.write_config(self.config)
         return start
 
-    def _load_start(self, start: Start, models: TrainingModels, resumed, listener) -> set[str]:
+    def _load_start(self, start: Start, models: TrainingModels, listener) -> set[str]:
         """The start's weights into the network (not when resuming: the state has them);
         the names of the layers that hold pretrained weights."""
         if not start.pretrained:
@@ -315,7 +315,9 @@ class Trainer:
     def _enter_phase(self, phase: Phase, models, steps: int, policy, strategy) -> None:
         """Switch an uninterrupted run to its next phase at the phase's first epoch."""
         self._phase = phase
-        self._compile_phase(phase, models, steps, policy, strategy, fresh_optimizer=True)
+        scope = strategy.scope() if strategy is not None else contextlib.nullcontext()
+        with scope:  # the new optimizer's variables, like the first's
+            self._compile_phase(phase, models, steps, policy, strategy, fresh_optimizer=True)
         self._batch_norm.refresh()  # the unfrozen batch-norm layers are estimated again
 
     def _announce_phase(self, listener: _Listener, models) -> None:

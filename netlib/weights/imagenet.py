@@ -17,8 +17,8 @@ from typing import Any
 from netlib import registry
 from netlib.weights.cache import cache_path, fetch
 
-__all__ = ["CLASS_INDEX", "ImagenetModel", "cached_models", "parse_key", "class_names",
-           "imagenet_model", "KEY_PREFIX"]
+__all__ = ["CLASS_INDEX", "ImagenetModel", "cached_models", "parse_key", "label_of",
+           "class_names", "imagenet_model", "KEY_PREFIX"]
 
 #: keras.applications.imagenet_utils' class index: {"0": ["n01440764", "tench"], ...}.
 CLASS_INDEX = registry.PublishedFile(
@@ -54,8 +54,15 @@ class ImagenetModel:
 
     @property
     def label(self) -> str:
-        extra = [f"{k}={v}" for k, v in self.options] + [f"{self.input_size} px"]
-        return f"ImageNet: {self.name} ({', '.join(extra)})"
+        return label_of(self.key)
+
+
+def label_of(key: str) -> str:
+    """"ImageNet: mobilenet_v2 (alpha=0.35, 96 px)" for its key, read from the key alone
+    (the app names a saved choice before the registry has loaded)."""
+    name, *extra = key.removeprefix(KEY_PREFIX).split(",")
+    shown = [f"{e.removeprefix('size=')} px" if e.startswith("size=") else e for e in extra]
+    return f"ImageNet: {name}" + (f" ({', '.join(shown)})" if shown else "")
 
 
 def cached_models() -> list[ImagenetModel]:
