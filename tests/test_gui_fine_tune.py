@@ -68,11 +68,13 @@ def test_start_from_imagenet_says_which_file_and_downloads_it_with_a_bar_and_can
     (served / name).write_bytes(payload)
     with serve(served, slow=True) as url:
         publish(monkeypatch, "mobilenet_v2", url, hashlib.sha256(payload).hexdigest())
+        train.validate()  # the control shows the file as now published
         reports = []
         control.download_bar.bar.valueChanged.connect(reports.append)
         control.download()
         assert control.download_bar.isVisibleTo(train)
-        qtbot.waitUntil(lambda: bool(reports), timeout=RUN_MS)
+        qtbot.waitUntil(lambda: bool(reports) or control.download_bar.isHidden(), timeout=RUN_MS)
+        assert reports, control.status.text()
         control.download_bar.cancel_button.click()  # a slow server: well before the end
         qtbot.waitUntil(lambda: control.download_bar.isHidden(), timeout=RUN_MS)
         assert control.status.text() == "Download cancelled."
