@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from keras import layers
 
-from netlib.registry import BlockPattern, Recipe
+from netlib.registry import BlockPattern, Recipe, WeightsFile
 
 # ----------------------------------------------------------------------------- heads
 
@@ -187,6 +187,19 @@ def variant(name: str, doc: str, build: Callable, **fixed) -> Callable:
     builder.__doc__ = doc
     builder.__module__ = build.__module__
     return builder
+
+
+# ------------------------------------------------------------------ ImageNet weights
+
+
+def with_and_without_top(url: str, names: tuple[str, str], hashes: tuple[str, str],
+                         input_size: int = 224) -> tuple[WeightsFile, WeightsFile]:
+    """A network's two published files, with the classifier and without ("no top"),
+    under `url`: their names and hashes in that order, trained at `input_size`."""
+    return tuple(
+        WeightsFile(name, url + name, file_hash, include_top=top, input_size=input_size)
+        for top, name, file_hash in zip((True, False), names, hashes)
+    )
 
 
 # ---------------------------------------------------------------------- recipes

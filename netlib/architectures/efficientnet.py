@@ -33,6 +33,7 @@ from netlib.architectures._common import (
     make_divisible,
     pad_for_stride,
     variant,
+    with_and_without_top,
 )
 from netlib.registry import (
     BlockPattern,
@@ -40,7 +41,6 @@ from netlib.registry import (
     Pretrained,
     Recipe,
     Reference,
-    WeightsFile,
     register_family,
     register_model,
 )
@@ -276,12 +276,8 @@ def _pretrained(name) -> Pretrained:
     variant = name.rsplit("_", 1)[-1]
     stem = f"efficientnet{variant}"
     resolution = _SCALING[name][2]
-    files = tuple(
-        WeightsFile(f"{stem}{suffix}", f"{_WEIGHTS_URL}{stem}{suffix}", file_hash,
-                    include_top=top, input_size=resolution)
-        for top, suffix, file_hash in zip(
-            (True, False), (".h5", "_notop.h5"), _WEIGHTS_HASHES[variant])
-    )
+    files = with_and_without_top(_WEIGHTS_URL, (f"{stem}.h5", f"{stem}_notop.h5"),
+                                 _WEIGHTS_HASHES[variant], input_size=resolution)
     return Pretrained(f"keras.applications.EfficientNet{variant.upper()}", "inside", files,
                       imagenet_arguments={"stddev_correction": True})
 

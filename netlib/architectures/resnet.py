@@ -34,6 +34,7 @@ from netlib.architectures._common import (
     paper_is_default,
     step_schedule,
     variant,
+    with_and_without_top,
 )
 from netlib.layers import ZeroPadShortcut
 from netlib.registry import (
@@ -42,7 +43,6 @@ from netlib.registry import (
     Pretrained,
     Recipe,
     Reference,
-    WeightsFile,
     register_family,
     register_model,
 )
@@ -367,14 +367,11 @@ def _pretrained(depth) -> Pretrained | None:
     their shortcuts are projections where the shape changes (option B)."""
     if depth not in _WEIGHTS_HASHES:
         return None
-    files = tuple(
-        WeightsFile(file, _WEIGHTS_URL + file, file_hash, include_top=top)
-        for top, file, file_hash in zip(
-            (True, False),
-            (f"resnet{depth}_weights_tf_dim_ordering_tf_kernels.h5",
-             f"resnet{depth}_weights_tf_dim_ordering_tf_kernels_notop.h5"),
-            _WEIGHTS_HASHES[depth],
-        )
+    files = with_and_without_top(
+        _WEIGHTS_URL,
+        (f"resnet{depth}_weights_tf_dim_ordering_tf_kernels.h5",
+         f"resnet{depth}_weights_tf_dim_ordering_tf_kernels_notop.h5"),
+        _WEIGHTS_HASHES[depth],
     )
     return Pretrained(f"keras.applications.ResNet{depth}", "caffe", files,
                       requires={"use_bias": True, "shortcut": "B"})

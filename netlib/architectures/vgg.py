@@ -19,13 +19,13 @@ from netlib.architectures._common import (
     pooled_features,
     predictions,
     variant,
+    with_and_without_top,
 )
 from netlib.registry import (
     BlockPattern,
     Option,
     Pretrained,
     Reference,
-    WeightsFile,
     register_family,
     register_model,
 )
@@ -129,14 +129,11 @@ def _pretrained(name: str) -> Pretrained | None:
     """keras.applications.VGG16/VGG19's files (configurations D and E, no batch norm)."""
     if name not in _WEIGHTS_HASHES:
         return None
-    files = tuple(
-        WeightsFile(file, f"{_WEIGHTS_URL}{name}/{file}", file_hash, include_top=top)
-        for top, file, file_hash in zip(
-            (True, False),
-            (f"{name}_weights_tf_dim_ordering_tf_kernels.h5",
-             f"{name}_weights_tf_dim_ordering_tf_kernels_notop.h5"),
-            _WEIGHTS_HASHES[name],
-        )
+    files = with_and_without_top(
+        f"{_WEIGHTS_URL}{name}/",
+        (f"{name}_weights_tf_dim_ordering_tf_kernels.h5",
+         f"{name}_weights_tf_dim_ordering_tf_kernels_notop.h5"),
+        _WEIGHTS_HASHES[name],
     )
     return Pretrained(f"keras.applications.{name.upper()}", "caffe", files,
                       requires={"batch_norm": False}, fine_tune_with_top=True)
