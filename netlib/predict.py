@@ -12,6 +12,9 @@ inside every .keras file ConvLab writes); the model does the rest (rescaling and
 normalisation are inside it). A model trained on crops (AlexNet's 224 of 256) gets the
 centre crop of the image decoded at the training size, as in the paper's single-crop test.
 
+"imagenet:NAME" (netlib.weights.imagenet) is a network with its ImageNet weights from
+Keras' cache and the 1000 ImageNet class names, out of the box.
+
 Model files are loaded with `safe_mode=True` only: a file holding a Lambda layer (Python
 code) is refused. A model from elsewhere is used if its input can be fed: its size (the
 image is resized) and 1 or 3 channels (grey or RGB); other inputs are refused with the
@@ -35,8 +38,8 @@ import numpy as np
 from netlib import data
 from netlib.runs import RunFolder, read_model_metadata
 
-__all__ = ["Prediction", "LoadedModel", "load_model", "predict", "predict_decoded",
-           "prepare_images", "center_crop"]
+__all__ = ["Prediction", "LoadedModel", "load_model", "load_imagenet", "predict",
+           "predict_decoded", "prepare_images", "center_crop"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -134,13 +137,18 @@ def _class_names_beside(path: Path, count: int) -> list[str] | None:
 
 def load_model(model_or_run) -> LoadedModel:
     """Load a classifier for prediction: a run folder (its best.keras), a `.keras` file,
-    a `keras.Model`, or a LoadedModel (returned as is).
+    "imagenet:NAME[,OPTION=VALUE...][,size=N]" (see :func:`load_imagenet`), a
+    `keras.Model`, or a LoadedModel (returned as is).
 
     Raises ValueError, with the reason, for a missing file, a Lambda layer, or a model
     whose input cannot be fed with images.
     """
     if isinstance(model_or_run, LoadedModel):
         return model_or_run
+    from netlib.weights.imagenet import KEY_PREFIX
+
+    if isinstance(model_or_run, str) and model_or_run.startswith(KEY_PREFIX):
+        return load_imagenet(model_or_run)
     import keras
 
     import netlib.augment  # noqa: F401  (registers ConvLab's augmentation layers)
@@ -158,6 +166,22 @@ def load_model(model_or_run) -> LoadedModel:
         except ValueError as error:
             raise ValueError(f"Could not load {path} in safe mode: {error}") from None
     return _describe(model, metadata, path)
+
+
+def load_imagenet(key: str, progress=None, cancel=None) -> LoadedModel:
+    """An ImageNet classifier: the network and options `key` names ("imagenet:NAME",
+    netlib.weights.imagenet.parse_key), its weights and the class names from Keras' cache
+    (downloaded there if missing; offline, a DownloadError says what to put where).
+    Images are squashed to the weights' size, as keras.applications' examples load them."""
+    from netlib.weights import cache_path, imagenet
+
+    chosen = imagenet.parse_key(key)
+    classes = imagenet.class_names(progress, cancel)
+    model = imagenet.imagenet_model(chosen, progress, cancel)
+    size = (chosen.input_size, chosen.input_size)
+    return LoadedModel(model, classes, size, size, 3, "rgb", "squash",
+                       path=cache_path(chosen.file),
+                       notes=[f"{chosen.label}, keras.applications' weights"])
 
 
 def _describe(model, metadata: dict | None, path: Path | None) -> LoadedModel:

@@ -1,4 +1,5 @@
-"""The model registry: every network ConvLab knows, its paper, its options, and its builder.
+"""The model registry: every network ConvLab knows, its paper, its options, its builder,
+and the ImageNet weights keras.applications publishes for it.
 
 An architecture module declares its family with :func:`register_family` (how the layer
 table groups its layers into the paper's blocks, and its training recipes) and registers a
@@ -9,7 +10,8 @@ answered with a message that names what is valid.
 
 This module imports no Keras: the registry's metadata is plain data. The architecture
 modules (which do import Keras) are found in netlib.architectures and imported the first
-time the registry is asked anything.
+time the registry is asked anything. `build(..., weights=...)` loads weights through
+netlib.weights, imported only then.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import dataclasses
 import difflib
 import fnmatch
 import importlib
+import os
 import pkgutil
 import re
 import types
@@ -28,9 +31,13 @@ __all__ = [
     "BlockPattern",
     "Family",
     "Option",
+    "PREPROCESSING",
+    "Pretrained",
+    "PublishedFile",
     "Recipe",
     "Reference",
     "ReferenceCheck",
+    "WeightsFile",
     "ModelInfo",
     "register_family",
     "register_model",
@@ -199,6 +206,122 @@ class Recipe:
         object.__setattr__(self, "values", types.MappingProxyType(dict(self.values)))
 
 
+#: What a network's weights expect at its input, as keras.applications' `preprocess_input`
+#: modes; ConvLab puts it inside every model it saves, which so takes raw 0-255 pixels.
+PREPROCESSING = {
+    "caffe": "RGB turned to BGR and the ImageNet mean pixel (103.939, 116.779, 123.68) "
+    "subtracted, on the 0-255 scale (keras.applications' mode 'caffe')",
+    "tf": "pixels scaled to [-1, 1] (keras.applications' mode 'tf')",
+    "inside": "raw 0-255 pixels: the network rescales and normalises them itself, as "
+    "keras.applications' does",
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class PublishedFile:
+    """A file keras.applications downloads into Keras' cache folder: its `name` there
+    (under models/), where it is published, and its md5 (32 hex digits) or sha256 (64)
+    hash, None where keras.applications checks none."""
+
+    name: str
+    url: str
+    file_hash: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class WeightsFile(PublishedFile):
+    """One ImageNet weights file of a network: with the classifier (`include_top`, at
+    `input_size`, the size it was trained at) or without ("no top": keras.applications
+    picks it for inputs of `input_size`, or for any size where it is the only one), for
+    the options in `options` (MobileNet's alpha)."""
+
+    include_top: bool = True
+    input_size: int = 224
+    options: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+
+    def __post_init__(self):
+        object.__setattr__(self, "options", types.MappingProxyType(dict(self.options)))
+
+    def fits(self, options: Mapping[str, Any]) -> bool:
+        return all(options.get(k) == v for k, v in self.options.items())
+
+
+@dataclasses.dataclass(frozen=True)
+class Pretrained:
+    """The ImageNet weights keras.applications publishes for one network.
+
+    `counterpart` is the keras.applications function they belong to; `preprocessing` a
+    key of :data:`PREPROCESSING`; `requires` the options the weights need (ResNet's
+    convolution biases), set by `build(weights="imagenet")` where not given;
+    `imagenet_arguments` the builder's extra arguments with these weights (EfficientNet's
+    correcting rescaling, which keras.applications adds only then); `fine_tune_with_top`:
+    fine-tuning at the weights' own size starts from the file with the classifier, so
+    that the dense layers before it (VGG's fc1 and fc2) keep theirs.
+    """
+
+    counterpart: str
+    preprocessing: str
+    files: tuple[WeightsFile, ...]
+    requires: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    imagenet_arguments: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    fine_tune_with_top: bool = False
+
+    def __post_init__(self):
+        if self.preprocessing not in PREPROCESSING:
+            raise ValueError(
+                f"preprocessing must be one of {', '.join(PREPROCESSING)}; received "
+                f"preprocessing={self.preprocessing!r}."
+            )
+        for name in ("requires", "imagenet_arguments"):
+            object.__setattr__(self, name, types.MappingProxyType(dict(getattr(self, name))))
+
+    @property
+    def sizes(self) -> tuple[int, ...]:
+        """The input sizes of the files with the classifier."""
+        return tuple(sorted({f.input_size for f in self.files if f.include_top}))
+
+    def file_for(self, options: Mapping[str, Any], include_top: bool, input_size: int) -> WeightsFile:
+        """The file keras.applications loads for these options: with the classifier, the
+        one of exactly `input_size`; without, the one of `input_size` where there is one,
+        else that of the largest size (keras.applications' 224). ValueError naming what
+        is published otherwise."""
+        fitting = [f for f in self.files if f.include_top == include_top and f.fits(options)]
+        if not fitting:
+            published = sorted({", ".join(f"{k}={v}" for k, v in f.options.items())
+                                for f in self.files} - {""})
+            raise ValueError(
+                f"{self.counterpart} publishes no ImageNet weights for "
+                f"{', '.join(f'{k}={options.get(k)!r}' for k in self._varied())}; it has them "
+                f"for {'; '.join(published)}."
+            )
+        for file in fitting:
+            if file.input_size == input_size:
+                return file
+        if include_top:
+            sizes = ", ".join(str(f.input_size) for f in fitting)
+            raise ValueError(
+                f"The ImageNet weights of {self.counterpart} with its classifier take "
+                f"{sizes} pixels; received an input of {input_size}. Use that size, or "
+                "include_top=False for any size."
+            )
+        return max(fitting, key=lambda f: f.input_size)
+
+    def file_to_fine_tune(self, options: Mapping[str, Any], input_size: int) -> WeightsFile:
+        """The file a fine-tuning run at `input_size` starts from: without the classifier
+        (a new one is trained), but with it at the weights' own size where the head has
+        dense layers of its own to keep (`fine_tune_with_top`)."""
+        with_top = self.fine_tune_with_top and input_size in self.sizes
+        return self.file_for(options, with_top, input_size)
+
+    def _varied(self) -> list[str]:
+        return sorted({k for f in self.files for k in f.options})
+
+    def describe(self) -> str:
+        sizes = "/".join(map(str, self.sizes))
+        return (f"ImageNet weights from {self.counterpart} ({sizes} px with the classifier, "
+                f"any size without); input: {PREPROCESSING[self.preprocessing]}")
+
+
 @dataclasses.dataclass(frozen=True)
 class Family:
     """What belongs to a family of networks rather than to one of them: the block patterns
@@ -227,6 +350,11 @@ class ModelInfo:
     builder: Callable[..., Any] = dataclasses.field(repr=False, compare=False)
     # The model's own recipes, where its family's do not apply (the plain nets).
     own_recipes: tuple[Recipe, ...] = ()
+    # The ImageNet weights keras.applications publishes for it; None where there are none.
+    pretrained: Pretrained | None = None
+    # What the network does to its input itself ("" for nothing: the trainer scales and
+    # normalises the pixels before it), as keras.applications' EfficientNet does.
+    input_preprocessing: str = ""
 
     @property
     def reference(self) -> Reference | None:
@@ -297,6 +425,31 @@ class ModelInfo:
         return ReferenceCheck(int(counted), trainable_only, int(totals.macs), reference)
 
     @property
+    def weights_note(self) -> str:
+        """One line on the ImageNet weights: what they are and expect, or that there are
+        none (the list, the app and `model_info` say it)."""
+        if self.pretrained is not None:
+            return self.pretrained.describe()
+        return ("No published ImageNet weights (keras.applications has none for this "
+                "network): it trains from scratch, or from an earlier run or a file.")
+
+    def imagenet_options(self, options: Mapping[str, Any]) -> dict[str, Any]:
+        """`options` with what the ImageNet weights require set (ResNet's use_bias=True);
+        ValueError, saying why, for an option given otherwise or a network without
+        published weights."""
+        if self.pretrained is None:
+            raise ValueError(f"{self.name} has no published ImageNet weights. {self.weights_note}")
+        options = dict(options)
+        for key, value in self.pretrained.requires.items():
+            if key in options and self.option(key).validate(options[key], self.name) != value:
+                raise ValueError(
+                    f"The ImageNet weights of {self.name} ({self.pretrained.counterpart}) "
+                    f"need {key}={value!r}; received {key}={options[key]!r}."
+                )
+            options[key] = value
+        return options
+
+    @property
     def recipes(self) -> dict[str, Recipe]:
         """The training recipes by name: the family's, with the model's own in their place."""
         recipes = dict(family_info(self.family).recipes)
@@ -360,13 +513,18 @@ def register_model(
     options: tuple[Option, ...] = (),
     references: tuple[Reference, ...] = (),
     recipes: tuple[Recipe, ...] = (),
+    pretrained: Pretrained | None = None,
+    input_preprocessing: str = "",
 ) -> Callable:
     """Decorator: register `builder(*, input_shape, classes, include_top, pooling,
     classifier_activation, **options) -> keras.Model` under `name`.
 
     The builder receives validated arguments (see :func:`build`). `recipes` are the
-    model's own training recipes, in place of its family's of the same name. Registering
-    a name twice raises, so that two modules cannot silently shadow each other.
+    model's own training recipes, in place of its family's of the same name;
+    `pretrained` the ImageNet weights keras.applications publishes for it (see
+    :class:`Pretrained`); `input_preprocessing` says what the network does to its input
+    itself. Registering a name twice raises, so that two modules cannot silently shadow
+    each other.
     """
 
     def decorator(builder: Callable) -> Callable:
@@ -388,6 +546,8 @@ def register_model(
             references=tuple(references),
             builder=builder,
             own_recipes=tuple(recipes),
+            pretrained=pretrained,
+            input_preprocessing=input_preprocessing,
         )
         return builder
 
@@ -457,6 +617,8 @@ def build(
     include_top: bool = True,
     pooling: str | None = None,
     classifier_activation: str | None = "softmax",
+    weights: str | os.PathLike | None = None,
+    load_weights: bool = True,
     **options: Any,
 ):
     """Build model `name` as a Keras functional model.
@@ -465,8 +627,20 @@ def build(
     channels) or a single int for a square input; None gives the paper's input size.
     `pooling` ("avg" or "max") applies when `include_top=False`. Every argument is checked
     first, and a ValueError names the valid choices or the minimum input size.
+
+    `weights` follows keras.applications: None (random), "imagenet" (the file
+    keras.applications downloads, fetched into Keras' cache and hash-checked: with the
+    classifier at the weights' own size and 1000 classes, or without it at any size), or
+    the path of a weights file (legacy HDF5 as keras.applications publishes them,
+    `.weights.h5` or `.keras`), which must fit every layer (netlib.weights says which
+    does not). `load_weights=False` builds the network as those weights need it (ResNet's
+    biases, EfficientNet's correcting rescaling) and loads nothing: fine-tuning loads the
+    layers that fit itself.
     """
     info = model_info(name)
+    imagenet = isinstance(weights, str) and weights == "imagenet"
+    if imagenet:
+        options = info.imagenet_options(options)
     resolved = info.resolve_options(options)
     shape = _resolve_input_shape(info, input_shape, resolved)
     if include_top:
@@ -476,14 +650,35 @@ def build(
         raise ValueError(
             f"pooling must be one of None, 'avg', 'max'; received pooling={pooling!r}."
         )
-    return info.builder(
+    published = None
+    if imagenet and load_weights:
+        published = info.pretrained.file_for(resolved, include_top, shape[0])
+        if include_top and classes != 1000:
+            raise ValueError(
+                f"The ImageNet weights with their classifier have 1000 classes; received "
+                f"classes={classes}. Use include_top=False, or fine-tune (netlib.train)."
+            )
+        if shape[2] != 3:
+            raise ValueError(f"ImageNet weights take colour images; received input_shape={shape!r}.")
+    path = weights
+    if weights is not None and load_weights:
+        from netlib import weights as weight_files  # Keras-free until a file is read
+
+        # The file first: offline, the answer comes before a large network is built.
+        path = weight_files.fetch(published) if imagenet else weights
+    extra = dict(info.pretrained.imagenet_arguments) if imagenet else {}
+    model = info.builder(
         input_shape=shape,
         classes=classes,
         include_top=bool(include_top),
         pooling=pooling,
         classifier_activation=classifier_activation,
         **resolved,
+        **extra,
     )
+    if weights is not None and load_weights:
+        weight_files.load_weights(model, path)
+    return model
 
 
 def _resolve_input_shape(

@@ -14,7 +14,6 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication
 
 from gui_windows import LOAD_MS, fresh_settings, open_window
-from gui.tasks import DIGITS
 from gui.widgets.topk_bars import name_column_width
 from netlib.data import digits_folder
 from netlib.train import EpochEnd, Finished, TrainConfig, Trainer

@@ -107,6 +107,19 @@ def test_first_start_offers_lenet5_on_the_digits_with_its_family_defaults(qtbot,
     assert train.form.config("resnet20", str(digits_folder())) == resnet
     assert not train.form.fields["momentum"].isEnabled()
     assert "Measured here" in train.defaults_label.text()
+    # The paper's recipe, a choice away, says where it comes from.
+    recipes = train.settings.recipe_combo
+    assert [recipes.itemText(i) for i in range(recipes.count())] == [
+        "default", "paper", "pretrained"]
+    recipes.setCurrentText("paper")
+    recipes.activated.emit(recipes.currentIndex())
+    assert train.form.config("resnet20", str(digits_folder())) == TrainConfig.for_model(
+        "resnet20", digits_folder(), recipe="paper")
+    assert train.form.fields["momentum"].isEnabled()
+    assert "He et al." in train.defaults_label.text()
+    recipes.setCurrentText("default")
+    recipes.activated.emit(recipes.currentIndex())
+    assert train.form.config("resnet20", str(digits_folder())) == resnet
     # Browsing the Architectures page changes nothing here (issue 15, item 2); its
     # "Train this network" makes the network on screen the one to train.
     architectures, dataset = window.page("architectures"), window.page("dataset")

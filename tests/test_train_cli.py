@@ -93,6 +93,8 @@ def test_predict_with_the_bundled_model_marks_bad_files(tmp_path, capsys):
         (["train", "FOLDER", "--model", "lenet5", "--cluster", "a:1,b:2"], "go together"),
         (["train", "FOLDER", "--model", "lenet5", "--cluster", "a:1,b:2", "--task-index", "2"],
          "between 0 and 1"),
+        (["train", "FOLDER", "--model", "lenet5", "--recipe", "paper"],
+         "its recipes are: default"),
         (["evaluate", "no/such/run"], "No run folder"),
         (["export", "no/such/run", "--format", "tflite"], "No run folder"),
     ],
@@ -103,6 +105,19 @@ def test_bad_input_is_one_clear_line(argv, message, digits, capsys, monkeypatch)
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and message in err and "Traceback" not in err
+
+
+def test_the_recipe_flag_chooses_the_familys_other_settings(digits):
+    # The same choice as the Train page's Recipe list.
+    from netlib.cli.train import config_from_args
+    from netlib.cli import build_parser
+    from netlib.train import TrainConfig
+
+    args = build_parser().parse_args(
+        ["train", str(digits), "--model", "resnet20", "--recipe", "paper", "--epochs", "3"])
+    config = config_from_args(args, [])
+    assert config == TrainConfig.for_model("resnet20", digits, recipe="paper", epochs=3)
+    assert (config.optimizer, config.schedule) == ("sgd", "step")
 
 
 def test_a_short_run_of_a_family_with_a_long_warm_up_runs_and_says_how(digits, tmp_path, capsys):

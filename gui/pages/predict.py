@@ -5,10 +5,12 @@ feature maps of any layer, and the first layer's filters.
 The model is the bundled LeNet-5 (resources/models) before any training, any run under
 the runs folder (all listed, newest first, with their best validation accuracy; a run
 that ends in this session is taken up when it learned something, and left in the list
-when it validates at chance), or a `.keras` file the user opens: loaded by
-netlib.predict in Keras' safe mode, refused with the reason when it carries code or
-cannot be fed images. Images are decoded as the model was trained (netlib.predict), and
-everything is computed in workers (gui.tasks.predict); the page only draws.
+when it validates at chance), "ImageNet: <network>" for each network whose ImageNet
+weights are in Keras' cache (with the 1000 class names), or a `.keras` file the user
+opens: loaded by netlib.predict in Keras' safe mode, refused with the reason when it
+carries code or cannot be fed images. Images are decoded as the model was trained
+(netlib.predict), and everything is computed in workers (gui.tasks.predict); the page
+only draws.
 
 Drops: image files dropped anywhere on the window come here (the window routes a single
 folder to the Dataset page unless this page is showing); a folder or a file that is no
@@ -47,6 +49,7 @@ from gui.tasks.predict import (
     Explanation,
     Predictor,
     explain_image,
+    is_imagenet,
     load_predictor,
     model_path,
     predict_images,
@@ -240,7 +243,7 @@ class PredictPage(Page):
     def restore_settings(self, settings: QSettings) -> None:
         key = read_str(settings, "model", BUNDLED) or BUNDLED
         try:
-            if key != BUNDLED and not model_path(key).exists():
+            if key != BUNDLED and not is_imagenet(key) and not model_path(key).exists():
                 key = BUNDLED  # the run or file has gone since
         except ValueError:  # a settings file edited by hand
             key = BUNDLED
@@ -371,12 +374,17 @@ class PredictPage(Page):
         self.models_listed.emit(runs)
 
     def _fill_models(self) -> None:
-        """The bundled model, every run (newest first; greyed out until it saved a model)
-        and the files opened; the model in use selected."""
+        """The bundled model, the ImageNet networks whose weights are in Keras' cache,
+        every run (newest first; greyed out until it saved a model) and the files opened;
+        the model in use selected."""
+        from netlib.weights.imagenet import cached_models
+
         combo = self.model_combo
         combo.blockSignals(True)
         combo.clear()
         combo.addItem("Bundled LeNet-5 (digits)", BUNDLED)
+        for model in cached_models():  # ImageNet out of the box
+            combo.addItem(model.label, model.key)
         for run in self.runs:
             combo.addItem(f"Run: {run.label()}", f"run:{run.path}")
             index = combo.count() - 1
@@ -395,6 +403,10 @@ class PredictPage(Page):
         if index < 0:
             kind, _, path = key.partition(":")
             label = f"Run: {Path(path).name}" if kind == "run" else f"File: {Path(path).name}"
+            if is_imagenet(key):
+                from netlib.weights.imagenet import label_of
+
+                label = label_of(key)
             self.model_combo.addItem(label, key)
             index = self.model_combo.count() - 1
             if kind == "file" and key not in self._files:

@@ -79,12 +79,14 @@ class TrainPage(Page):
         heading = QLabel("Train")
         heading.setObjectName("pageHeading")
 
-        self.settings = TrainSettingsPanel(self.state.network)
+        self.settings = TrainSettingsPanel(self.state.network, self.workers)
         # The panel's parts, as tests and the benchmarks reach them.
         self.form = self.settings.form
         self.model_combo = self.settings.model_combo
         self.defaults_label = self.settings.defaults_label
         self.settings_message = self.settings.message
+        self.start_from = self.settings.start_from
+        self.find_rate_button = self.settings.find_rate_button
 
         self.start_button = QPushButton("▶ Start")
         self.start_button.setToolTip(START_TIP)
@@ -154,6 +156,10 @@ class TrainPage(Page):
         self.settings.dataset_asked.connect(self.set_dataset)
         self.settings.reset_requested.connect(lambda: self.reset_to_defaults())
         self.settings.changed.connect(self._on_settings_changed)
+        self.settings.find_rate_requested.connect(self.find_learning_rate)
+        self.start_from.runs_dir = self.runs_dir
+        self.state.runs_dir_changed.connect(
+            lambda folder: setattr(self.start_from, "runs_dir", Path(folder)))
         self.start_button.clicked.connect(self.start)
         self.stop_button.clicked.connect(self.stop)
         self.resume_button.clicked.connect(self.resume)
@@ -305,6 +311,19 @@ class TrainPage(Page):
             self.log.add(f"note: {notice}", "warning")
         return True
 
+    def find_learning_rate(self):
+        """Open the learning-rate finder on the form's settings; its "Use this rate"
+        fills in the form's rate. Returns the dialog (None when a setting is refused)."""
+        from gui.widgets.lr_finder import LrFinderDialog
+
+        config = self.settings.config()
+        if config is None or self.is_training():
+            return None
+        dialog = LrFinderDialog(config, self.workers, self)
+        dialog.rate_chosen.connect(lambda rate: self.form.set_values({"learning_rate": rate}))
+        dialog.open()
+        return dialog
+
     def resume(self) -> bool:
         """Continue `resume_target` from its last completed epoch (its own settings; the
         Epochs field may raise its total)."""
@@ -348,6 +367,7 @@ class TrainPage(Page):
         )
         if self.curves is not None:
             self.curves.set_history(folder.metrics(), epochs=config.epochs)
+            self._mark_unfrozen(config)
         self._set_running(False)
 
     def stop(self) -> None:
@@ -389,6 +409,7 @@ class TrainPage(Page):
             ev.Preparing: self.progress_view.preparing,
             ev.LogMessage: self._on_log,
             ev.RunStarted: self._on_run_started,
+            ev.PhaseStarted: self._on_phase,
             ev.BatchEnd: self._on_batch,
             ev.EpochEnd: self._on_epoch,
             ev.Finished: self._on_outcome,
@@ -429,6 +450,17 @@ class TrainPage(Page):
         self._show_message(f"Training {event.model} on {event.device}.")
         self.state.start_run(self.run_dir)
         self.run_started.emit(self.run_dir)
+
+    def _on_phase(self, event) -> None:
+        if event.phase == "fine-tuning" and event.epoch > 1 and self.curves is not None:
+            self.curves.mark_unfrozen(event.epoch - 1)
+
+    def _mark_unfrozen(self, config) -> None:
+        from netlib.train.fine_tuning import unfreeze_epoch
+
+        epoch = unfreeze_epoch(config)
+        if epoch is not None:
+            self.curves.mark_unfrozen(epoch)
 
     def _on_batch(self, event) -> None:
         self.progress_view.batch(event)

@@ -8,7 +8,7 @@ thread, never at import time: this package is imported before the window's first
 
 Modules: backend (Keras and the registry), layers (a network's layer table), datasets
 (scan, split, cache, thumbnails), training (fit), runs (listing runs, evaluating one),
-predict (models, predictions, heat maps).
+predict (models, predictions, heat maps), weights (downloads, the learning-rate finder).
 """
 
 from gui.tasks.backend import BackendInfo, load_backend
@@ -31,6 +31,7 @@ from gui.tasks.layers import (
 )
 from gui.tasks.runs import RunInfo, read_runs
 from gui.tasks.training import fit_in_worker
+from gui.tasks.weights import download_weights, find_learning_rate
 
 __all__ = [
     "DIGITS",
@@ -45,6 +46,8 @@ __all__ = [
     "dataset_folder",
     "decode_thumbnails",
     "describe_check",
+    "download_weights",
+    "find_learning_rate",
     "fit_in_worker",
     "load_backend",
     "read_runs",

@@ -20,6 +20,11 @@ HEAT_FLOOR = 0.15
 HEAT_ALPHA = 0.6
 
 
+def is_imagenet(key: str) -> bool:
+    """Whether a model key names a network with ImageNet weights ("imagenet:<network>")."""
+    return key.startswith("imagenet:")
+
+
 def model_path(key: str) -> Path:
     """The .keras file of a model key: BUNDLED, "run:<folder>" or "file:<path>"."""
     if key == BUNDLED:
@@ -35,7 +40,7 @@ class Predictor:
     """A model loaded for the page: netlib's LoadedModel and its Visualizer (None when the
     model has nothing to visualise), and what the page shows about it."""
 
-    key: str  # BUNDLED, "run:<folder>" or "file:<path>"
+    key: str  # BUNDLED, "run:<folder>", "file:<path>" or "imagenet:<network>"
     loaded: object  # netlib.predict.LoadedModel
     visualizer: object | None
     layers: list[str]
@@ -49,7 +54,7 @@ def load_predictor(key: str, context) -> Predictor:
     from netlib.predict import load_model
     from netlib.visualize import Visualizer, filter_grid
 
-    loaded = load_model(model_path(key))
+    loaded = load_model(key if is_imagenet(key) else model_path(key))
     context.check()
     visualizer, layers, feature_layer, filters = None, [], None, None
     try:

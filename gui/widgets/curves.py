@@ -28,6 +28,7 @@ RUN_COLORS = (
 TRAIN_COLOR = (52, 101, 164)
 VALIDATION_COLOR = (230, 126, 34)
 RATE_COLOR = (46, 139, 87)
+UNFROZEN_COLOR = (120, 60, 160)
 AXIS_PEN = (120, 120, 120)
 TITLE_COLOR = "#1f2a37"
 
@@ -209,6 +210,7 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
             self.accuracy_legend.addItem(self.series[key].item, name)
         self.loss = _LossPlot(self.loss_plot, "Loss")
         self.set_epochs(1)
+        self._markers: list[tuple[pg.PlotItem, pg.InfiniteLine]] = []
         self.setMinimumHeight(220)
 
     @staticmethod
@@ -231,6 +233,26 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
             series.clear()
         self.loss.reset()
         self.rate_plot.setLogMode(y=False)
+        for plot, line in self._markers:
+            plot.removeItem(line)
+        self._markers = []
+
+    def mark_unfrozen(self, epoch: float) -> None:
+        """A dashed vertical line on every plot where the pretrained base was unfrozen,
+        after `epoch` epochs (labelled on the loss plot); once per epoch."""
+        if epoch in self.markers():
+            return
+        pen = pg.mkPen(UNFROZEN_COLOR, width=1.5, style=Qt.PenStyle.DashLine)
+        for plot in (self.loss_plot, self.accuracy_plot, self.rate_plot):
+            label = "unfrozen" if plot is self.loss_plot else None
+            line = pg.InfiniteLine(epoch, angle=90, pen=pen, label=label,
+                                   labelOpts={"position": 0.92, "color": UNFROZEN_COLOR})
+            plot.addItem(line)
+            self._markers.append((plot, line))
+
+    def markers(self) -> list[float]:
+        """Where the unfrozen markers are, one per plot (tests read them)."""
+        return [line.value() for _, line in self._markers]
 
     def set_epochs(self, epochs: int) -> None:
         """Lay the epoch axis out for a run of `epochs` epochs (it no longer moves, so the

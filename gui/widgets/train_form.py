@@ -10,6 +10,9 @@ turns red, a mark beside it carries the message, and `problem()` gives the messa
 the page to show above the form (outside its scroll area, where it is always in view).
 Every field's mark keeps its place when hidden, so the form never jumps as refusals
 come and go.
+A page may edit a setting with a widget of its own (`attach`: the Start-from control
+for `weights`); a setting the run records (`recorded`) is shown read-only and never
+read back.
 """
 
 from __future__ import annotations
@@ -49,6 +52,8 @@ class TrainConfigForm(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.fields: dict[str, QWidget] = {}
+        self._attached: dict[str, QWidget] = {}
+        self._rows: dict[str, QHBoxLayout] = {}
         self._notes: dict[str, QLabel] = {}
         self._problem = ""
         self._loading = False
@@ -84,6 +89,7 @@ class TrainConfigForm(QWidget):
             row.addWidget(note)
             form.addRow(label, row)
             self.fields[name] = widget
+            self._rows[name] = row
             self._notes[name] = note
         return box
 
@@ -92,14 +98,24 @@ class TrainConfigForm(QWidget):
             self._update_relevance()
             self.changed.emit()
 
+    def attach(self, name: str, widget: QWidget) -> None:
+        """Edit setting `name` with `widget` in place of the generated field: it has
+        `value()`, `set_value(value)` and a `changed` signal."""
+        generated = self.fields[name]
+        self._rows[name].replaceWidget(generated, widget)
+        generated.deleteLater()
+        widget.setObjectName(f"train_{name}")
+        self.fields[name] = self._attached[name] = widget
+        widget.changed.connect(self._on_changed)
+
     # -- filling and reading ---------------------------------------------------------------
 
     def set_config(self, config) -> None:
         """Show every field of `config` (a TrainConfig)."""
         self._loading = True
         try:
-            for name, widget in self.fields.items():
-                _show(widget, SETTINGS[name], getattr(config, name))
+            for name in self.fields:
+                self._show(name, getattr(config, name))
         finally:
             self._loading = False
         self._update_relevance()
@@ -112,7 +128,7 @@ class TrainConfigForm(QWidget):
         self._loading = True
         try:
             for name, value in values.items():
-                _show(self.fields[name], SETTINGS[name], value)
+                self._show(name, value)
         finally:
             self._loading = False
         if self.read() != before:
@@ -120,7 +136,16 @@ class TrainConfigForm(QWidget):
 
     def read(self) -> dict[str, Any]:
         """The fields' values: typed for the widgets that type them, text for the others."""
-        return {name: _read(widget, SETTINGS[name]) for name, widget in self.fields.items()}
+        return {
+            name: widget.value() if name in self._attached else _read(widget, SETTINGS[name])
+            for name, widget in self.fields.items()
+        }
+
+    def _show(self, name: str, value: Any) -> None:
+        if name in self._attached:
+            self._attached[name].set_value(value)
+        else:
+            _show(self.fields[name], SETTINGS[name], value)
 
     def config(self, model: str, dataset: str):
         """The TrainConfig in the form for `model` and `dataset`; ConfigError (a
@@ -130,7 +155,9 @@ class TrainConfigForm(QWidget):
         values = {
             name: SETTINGS[name].parse(value) if SETTINGS[name].text else value
             for name, value in self.read().items()
+            if not SETTINGS[name].recorded and name not in self._attached
         }
+        values.update({name: widget.value() for name, widget in self._attached.items()})
         return TrainConfig.from_dict({"model": model, "dataset": dataset, **values})
 
     def set_problem(self, error: Exception | str | None) -> None:
@@ -181,6 +208,10 @@ def _make_widget(setting: Setting, on_changed) -> QWidget:
     elif setting.kind is bool:
         widget = QCheckBox()
         widget.toggled.connect(on_changed)
+    elif setting.recorded:
+        widget = QLineEdit()
+        widget.setReadOnly(True)
+        widget.setPlaceholderText("recorded when the run starts")
     elif setting.text:
         widget = QLineEdit()
         widget.setPlaceholderText(setting.none_means or "")

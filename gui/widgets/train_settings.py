@@ -1,6 +1,10 @@
 """The settings of the next run, on the Train page's left: the network, the dataset, one
 line of what the settings amount to (or what is wrong with them), and the form
-(gui.widgets.train_form) filled with the network's family defaults.
+(gui.widgets.train_form) filled with the defaults of the network's family: its recipe
+("default", measured here on small folders; "paper", the paper's own settings;
+"pretrained", for a start from pretrained weights), chosen in a list under the network
+with the recipe's source beside it. The form's `weights` field is the Start-from control
+(gui.widgets.start_from); a pretrained start takes the "pretrained" recipe.
 
 The panel turns the form into a TrainConfig for the network and dataset it shows; the
 page decides what they are (the app's state) and hears when the user picks others. A
@@ -26,7 +30,10 @@ from PySide6.QtWidgets import (
 
 from gui.tasks import DIGITS
 from gui.widgets.message_line import MessageLine
+from gui.widgets.start_from import SCRATCH, StartFromControl
 from gui.widgets.train_form import TrainConfigForm
+
+DEFAULT_RECIPE = "default"
 
 
 class TrainSettingsPanel(QWidget):
@@ -36,11 +43,14 @@ class TrainSettingsPanel(QWidget):
     dataset_asked = Signal(str)
     #: A field of the form changed (the warm-up has followed the epochs already).
     changed = Signal()
-    #: "Reset to the network's defaults" was clicked.
+    #: "Reset to the network's defaults" was clicked, or another recipe or start chosen.
     reset_requested = Signal()
+    #: "Find a learning rate…" was clicked.
+    find_rate_requested = Signal()
 
-    def __init__(self, network: str, parent: QWidget | None = None):
+    def __init__(self, network: str, workers, parent: QWidget | None = None):
         super().__init__(parent)
+        self.workers = workers
         self.network = network
         self.dataset = DIGITS  # DIGITS or a folder
         self.dataset_path = ""  # the folder a config names
@@ -53,6 +63,11 @@ class TrainSettingsPanel(QWidget):
         self.model_combo = QComboBox()
         self.model_combo.setToolTip("The network to train (the Architectures page describes each)")
         self.model_combo.addItem(network)
+        self.recipe_combo = QComboBox()
+        self.recipe_combo.setToolTip(
+            "Whose settings fill the form: measured here on small folders (default), the "
+            "paper's own, or a fine-tuning recipe for a pretrained start")
+        self.recipe_combo.addItem(DEFAULT_RECIPE)
         self.defaults_label = QLabel()
         self.defaults_label.setObjectName("mutedText")
         self.defaults_label.setWordWrap(True)
@@ -70,6 +85,7 @@ class TrainSettingsPanel(QWidget):
         dataset_row.addWidget(self.folder_button)
         top = QFormLayout()
         top.addRow("Network", self.model_combo)
+        top.addRow("Recipe", self.recipe_combo)
         top.addRow(self.defaults_label)
         top.addRow("Dataset", dataset_row)
 
@@ -77,12 +93,18 @@ class TrainSettingsPanel(QWidget):
         # when a value is refused or accepted.
         self.message = MessageLine(lines=3)
         self.form = TrainConfigForm()
-        self.reset_button = QPushButton("Reset to the network's defaults")
+        self.start_from = StartFromControl(self.workers)
+        self.form.attach("weights", self.start_from)
+        self.reset_button = QPushButton("Reset to the recipe's settings")
+        self.find_rate_button = QPushButton("Find a learning rate…")
+        self.find_rate_button.setToolTip(
+            "Sweep the rate over some batches (lr-find) and suggest one")
         box = QWidget()
         box_layout = QVBoxLayout(box)
         box_layout.setContentsMargins(0, 0, 8, 0)
         box_layout.addWidget(self.form)
         box_layout.addWidget(self.reset_button)
+        box_layout.addWidget(self.find_rate_button)
         box_layout.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -100,6 +122,9 @@ class TrainSettingsPanel(QWidget):
         self.folder_button.clicked.connect(self._ask_folder)
         self.form.changed.connect(self._on_form_changed)
         self.reset_button.clicked.connect(self.reset_requested.emit)
+        self.find_rate_button.clicked.connect(self.find_rate_requested.emit)
+        self.recipe_combo.activated.connect(lambda _index: self.reset_requested.emit())
+        self.start_from.changed.connect(self.reset_requested.emit)  # a pretrained start's recipe
 
     # -- what it shows ---------------------------------------------------------------------
 
@@ -114,7 +139,6 @@ class TrainSettingsPanel(QWidget):
 
     def show_network(self, name: str) -> None:
         """Show `name` as the network (the form is left as it is)."""
-        from netlib.train import defaults_for
 
         self.network = name
         self.model_combo.blockSignals(True)
@@ -122,11 +146,36 @@ class TrainSettingsPanel(QWidget):
         if index >= 0:
             self.model_combo.setCurrentIndex(index)
         self.model_combo.blockSignals(False)
+        self.start_from.set_model(name)
+        self._show_recipes(name)
+
+    @property
+    def recipe(self) -> str:
+        """The recipe chosen in the list (the family's "default" before Keras loads)."""
+        return self.recipe_combo.currentText() or DEFAULT_RECIPE
+
+    def _show_recipes(self, name: str, chosen: str = DEFAULT_RECIPE) -> None:
+        """The network's recipes in the list, `chosen` selected where it has one."""
+        from netlib import registry
+
+        names = list(registry.model_info(name).recipes) if self.loaded else []
+        self.recipe_combo.blockSignals(True)
+        self.recipe_combo.clear()
+        self.recipe_combo.addItems(names or [DEFAULT_RECIPE])
+        self.recipe_combo.setCurrentText(chosen if chosen in names else DEFAULT_RECIPE)
+        self.recipe_combo.setEnabled(len(names) > 1)
+        self.recipe_combo.blockSignals(False)
+        self._show_source()
+
+    def _show_source(self) -> None:
+        from netlib.train import defaults_for
+
         try:
-            source = defaults_for(name).source if self.loaded else ""
+            source = defaults_for(self.network, self.recipe).source if self.loaded else ""
         except ValueError:
             source = ""
-        self.defaults_label.setText(f"Defaults: {source}" if source else "")
+        self.defaults_label.setText(source)
+        self.recipe_combo.setToolTip(source)
 
     def show_dataset(self, source: str, path: str) -> None:
         self.dataset, self.dataset_path = source, path
@@ -144,12 +193,23 @@ class TrainSettingsPanel(QWidget):
         (the defaults alone are shown), else ""."""
         from netlib.train import TrainConfig
 
+        weights = self.start_from.value()
+        recipe = self.recipe
+        if weights != SCRATCH and recipe == DEFAULT_RECIPE:
+            recipe = "pretrained"  # as TrainConfig.for_model chooses; shown in the list
+        elif weights == SCRATCH and recipe == "pretrained":
+            recipe = DEFAULT_RECIPE  # nothing to fine-tune
+        if recipe not in [self.recipe_combo.itemText(i) for i in range(self.recipe_combo.count())]:
+            recipe = DEFAULT_RECIPE
+        self._show_recipes(self.network, recipe)
+        start = {"recipe": self.recipe, "weights": weights}
         refused = ""
         try:
-            config = TrainConfig.for_model(self.network, self.dataset_path, **(changes or {}))
+            config = TrainConfig.for_model(self.network, self.dataset_path,
+                                           **start, **(changes or {}))
         except ValueError as error:
             refused = f"{self.network}: {error}"
-            config = TrainConfig.for_model(self.network, self.dataset_path)
+            config = TrainConfig.for_model(self.network, self.dataset_path, **start)
         self.form.set_config(config)
         self._family_warmup = config.warmup_epochs
         self.notices = []
@@ -176,8 +236,9 @@ class TrainSettingsPanel(QWidget):
 
         notices: list[str] = []
         try:
-            warmup = TrainConfig.for_model(self.network, self.dataset_path,
-                                           epochs=values["epochs"], notices=notices).warmup_epochs
+            warmup = TrainConfig.for_model(
+                self.network, self.dataset_path, recipe=self.recipe, weights=values["weights"],
+                epochs=values["epochs"], notices=notices).warmup_epochs
         except ValueError:
             return
         self.notices = [n for n in notices if n.startswith("warmup_epochs")]
@@ -205,6 +266,8 @@ class TrainSettingsPanel(QWidget):
         """The form's TrainConfig (or None), with the line above the form saying what
         is wrong, how the defaults were adapted, or what Start will train."""
         config = self.config()
+        if config is not None:
+            self.start_from.show_config(config)
         if not self.loaded:
             self.message.show_text("The settings are checked once Keras has loaded.", "muted")
         elif config is None:
@@ -228,8 +291,8 @@ class TrainSettingsPanel(QWidget):
 
     def set_editable(self, enabled: bool) -> None:
         """During a run the settings are read-only (the message line stays readable)."""
-        for widget in (self.model_combo, self.form, self.reset_button, self.digits_button,
-                       self.folder_button):
+        for widget in (self.model_combo, self.recipe_combo, self.form, self.reset_button,
+                       self.find_rate_button, self.digits_button, self.folder_button):
             widget.setEnabled(enabled)
 
     # -- the user's choices ----------------------------------------------------------------------

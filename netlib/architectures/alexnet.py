@@ -14,6 +14,7 @@ from keras import layers
 from netlib.architectures._common import (
     STAGE_NAMES,
     alexnet_procedure,
+    fine_tuning_recipe,
     pooled_features,
     predictions,
     small_data,
@@ -39,6 +40,7 @@ register_family(
             "128, learning rate 0.01 divided by 10 when the validation error stopped "
             "improving (here: batch 64, rate scaled to 0.005).",
         ),
+        fine_tuning_recipe(),
     ),
 )
 

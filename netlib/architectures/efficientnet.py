@@ -8,10 +8,15 @@ multiples of 8 like MobileNetV2's, block counts rounded up. The residual branch 
 is dropped per sample during training ("drop connect", i.e. stochastic depth), with a
 rate that grows linearly from 0 to `drop_connect_rate` over the blocks.
 
-The input is the raw image: unlike keras.applications, no Rescaling/Normalization layers
-are built in (the trainer adds the preprocessing). Layer names follow keras.applications:
-`stem_conv`, `block1a_dwconv`, `block1a_se_squeeze`, ..., `block2a_dwconv_pad`,
-`block1b_drop`, `block1b_add`, `top_conv`, `avg_pool`, `top_dropout`, `predictions`.
+The input is raw 0-255 pixels, as in keras.applications: the network starts with
+`rescaling` (1/255) and `normalization`, whose per-channel mean and variance are weights
+(identity when built; ImageNet's in the published weights; the trainer sets the training
+images' for a run from scratch). With its ImageNet weights keras.applications adds a third
+layer, a rescaling by 1/sqrt(std) that reproduces the original implementation's
+normalisation (tensorflow/tensorflow#49930): so does `build(weights="imagenet")` here
+(`stddev_correction`). Layer names follow keras.applications: `stem_conv`,
+`block1a_dwconv`, `block1a_se_squeeze`, ..., `block2a_dwconv_pad`, `block1b_drop`,
+`block1b_add`, `top_conv`, `avg_pool`, `top_dropout`, `predictions`.
 """
 
 from __future__ import annotations
@@ -23,15 +28,18 @@ from keras import layers
 
 from netlib.architectures._common import (
     EFFICIENTNET_BN,
+    fine_tuning_recipe,
     global_pool_head,
     make_divisible,
     pad_for_stride,
     small_data,
     variant,
+    with_and_without_top,
 )
 from netlib.registry import (
     BlockPattern,
     Option,
+    Pretrained,
     Recipe,
     Reference,
     register_family,
@@ -64,6 +72,7 @@ register_family(
             "their RMSProp at 0.256 for batch 4096 is replaced by SGD with Nesterov momentum "
             "and cosine decay with warm-up at 0.1 per 256 images.",
         ),
+        fine_tuning_recipe(),
     ),
 )
 
@@ -108,6 +117,8 @@ _SCALING = {
 # of a depthwise kernel is k*k), uniform in +-1/sqrt(classes) for the classifier.
 _CONV_INIT = keras.initializers.VarianceScaling(2.0, "fan_out", "untruncated_normal")
 _DENSE_INIT = keras.initializers.VarianceScaling(1.0 / 3.0, "fan_out", "uniform")
+# keras.applications.efficientnet's IMAGENET_STDDEV_RGB, for the correcting rescaling.
+_IMAGENET_STDDEV = (0.229, 0.224, 0.225)
 
 
 def mbconv_block(
@@ -159,14 +170,27 @@ def squeeze_excite(x, squeezed_filters, *, name):
     return layers.Multiply(name=f"{name}se_excite")([x, se])
 
 
+def input_normalization(x, stddev_correction=False):
+    """keras.applications' start of the network: pixels / 255, then a per-channel
+    normalisation whose statistics are weights (mean 0, variance 1 until loaded or set);
+    with `stddev_correction`, the further 1/sqrt(std) of its ImageNet weights."""
+    x = layers.Rescaling(1.0 / 255.0, name="rescaling")(x)
+    x = layers.Normalization(axis=-1, name="normalization")(x)
+    if stddev_correction:
+        scale = [1.0 / math.sqrt(std) for std in _IMAGENET_STDDEV]
+        x = layers.Rescaling(scale, name="stddev_correction")(x)
+    return x
+
+
 def _efficientnet(
     name, *, input_shape, classes, include_top, pooling, classifier_activation,
-    drop_connect_rate, dropout,
+    drop_connect_rate, dropout, stddev_correction=False,
 ):
     """The network `name` of `_SCALING`: B0 of Table 1, widened and deepened."""
     width, depth, _, _ = _SCALING[name]
     inputs = keras.Input(shape=input_shape, name="input")
-    x, padding = pad_for_stride(inputs, 3, 2, name="stem_conv_pad")
+    x = input_normalization(inputs, stddev_correction)
+    x, padding = pad_for_stride(x, 3, 2, name="stem_conv_pad")
     x = layers.Conv2D(make_divisible(_STEM_FILTERS * width), 3, strides=2, padding=padding,
                       use_bias=False, kernel_initializer=_CONV_INIT, name="stem_conv")(x)
     x = EFFICIENTNET_BN.layer("stem_bn")(x)
@@ -240,6 +264,32 @@ def _variant(name):
     return name.rsplit("_", 1)[-1].upper()
 
 
+_WEIGHTS_URL = "https://storage.googleapis.com/keras-applications/"
+# keras.applications.efficientnet.WEIGHTS_HASHES: (with the classifier, without).
+_WEIGHTS_HASHES = {
+    "b0": ("902e53a9f72be733fc0bcb005b3ebbac", "50bc09e76180e00e4465e1a485ddc09d"),
+    "b1": ("1d254153d4ab51201f1646940f018540", "74c4e6b3e1f6a1eea24c589628592432"),
+    "b2": ("b15cce36ff4dcbd00b6dd88e7857a6ad", "111f8e2ac8aa800a7a99e3239f7bfb39"),
+    "b3": ("ffd1fdc53d0ce67064dc6a9c7960ede0", "af6d107764bb5b1abb91932881670226"),
+    "b4": ("18c95ad55216b8f92d7e70b3a046e2fc", "ebc24e6d6c33eaebbd558eafbeedf1ba"),
+    "b5": ("ace28f2a6363774853a83a0b21b9421a", "38879255a25d3c92d5e44e04ae6cec6f"),
+    "b6": ("165f6e37dce68623721b423839de8be5", "9ecce42647a20130c1f39a5d4cb75743"),
+    "b7": ("8c03f828fec3ef71311cd463b6759d99", "cbcfe4450ddf6f3ad90b1b398090fe4a"),
+}
+
+
+def _pretrained(name) -> Pretrained:
+    """keras.applications.EfficientNetBx's two files: `efficientnetbx.h5` and
+    `efficientnetbx_notop.h5`, at the variant's resolution."""
+    variant = name.rsplit("_", 1)[-1]
+    stem = f"efficientnet{variant}"
+    resolution = _SCALING[name][2]
+    files = with_and_without_top(_WEIGHTS_URL, (f"{stem}.h5", f"{stem}_notop.h5"),
+                                 _WEIGHTS_HASHES[variant], input_size=resolution)
+    return Pretrained(f"keras.applications.EfficientNet{variant.upper()}", "inside", files,
+                      imagenet_arguments={"stddev_correction": True})
+
+
 def _register(name, params, macs, *extra_references):
     """Register an EfficientNet variant with its scaled defaults and published counts."""
     width, depth, resolution, dropout = _SCALING[name]
@@ -262,6 +312,8 @@ def _register(name, params, macs, *extra_references):
                       "parameters)", trainable_only=True, **macs),
             *extra_references,
         ),
+        pretrained=_pretrained(name),
+        input_preprocessing="rescaling (1/255) and normalization, as in keras.applications",
         **_PAPER,
     )(variant(name, _doc(name), _efficientnet))
 

@@ -19,6 +19,7 @@ from netlib.architectures._common import (
     OPTIONAL_BN,
     STAGE_NAMES,
     caffe_pool,
+    fine_tuning_recipe,
     global_pool_head,
     small_data,
     step_schedule,
@@ -58,6 +59,7 @@ register_family(
             "cut by 4% every 8 epochs over a long run; over a short run, a step schedule (/10 "
             "at 50% and 75%) with weight decay 2e-4 (the Caffe reference model's).",
         ),
+        fine_tuning_recipe(),
     ),
 )
 

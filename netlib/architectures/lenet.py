@@ -8,7 +8,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from netlib.architectures._common import pooled_features, predictions
+from netlib.architectures._common import fine_tuning_recipe, pooled_features, predictions
 from netlib.layers import ConnectionTableConv2D
 from netlib.registry import (
     BlockPattern,
@@ -37,6 +37,8 @@ register_family(
             "bundled digits within 15 epochs. (LeCun et al., 1998 used a stochastic diagonal "
             "Levenberg-Marquardt method for 20 passes, with no direct Keras counterpart.)",
         ),
+        # Digits are not mirror images of each other: no flips.
+        fine_tuning_recipe(augment=None),
     ),
 )
 

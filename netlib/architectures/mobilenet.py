@@ -25,6 +25,7 @@ from keras import layers
 from netlib.architectures._common import (
     MOBILENET_BN,
     STAGE_NAMES,
+    fine_tuning_recipe,
     global_pool_head,
     make_divisible,
     pad_for_stride,
@@ -33,8 +34,10 @@ from netlib.architectures._common import (
 from netlib.registry import (
     BlockPattern,
     Option,
+    Pretrained,
     Recipe,
     Reference,
+    WeightsFile,
     register_family,
     register_model,
 )
@@ -69,6 +72,7 @@ register_family(
             "with Nesterov momentum, weight decay 4e-5, cosine decay with warm-up (Goyal et "
             "al., 2017; Loshchilov & Hutter, 2017), rate 0.1 per 256 images.",
         ),
+        fine_tuning_recipe(),
     ),
 )
 register_family(
@@ -95,10 +99,38 @@ register_family(
             "0.045 for batch 96 is replaced, as for MobileNet v1, by SGD with Nesterov "
             "momentum and cosine decay with warm-up at 0.1 per 256 images.",
         ),
+        fine_tuning_recipe(),
     ),
 )
 
 _MIN_SIZE = 1
+_WEIGHTS_URL = "https://storage.googleapis.com/tensorflow/keras-applications/"
+
+
+def _pretrained(counterpart, alphas, sizes, file_name, **requires) -> Pretrained:
+    """keras.applications' files of every (alpha, size), with and without the classifier:
+    `file_name(alpha, size, include_top)` is their name (no hashes: keras.applications
+    checks none for the MobileNets)."""
+    folder = "mobilenet_v2" if counterpart.endswith("V2") else "mobilenet"
+    files = tuple(
+        WeightsFile(name, f"{_WEIGHTS_URL}{folder}/{name}", None, include_top=top,
+                    input_size=size, options={"alpha": alpha})
+        for alpha in alphas
+        for size in sizes
+        for top in (True, False)
+        for name in [file_name(alpha, size, top)]
+    )
+    return Pretrained(f"keras.applications.{counterpart}", "tf", files, requires=requires)
+
+
+def _v1_file(alpha, size, include_top):
+    text = {1.0: "1_0", 0.75: "7_5", 0.5: "5_0", 0.25: "2_5"}[alpha]
+    return f"mobilenet_{text}_{size}_tf{'' if include_top else '_no_top'}.h5"
+
+
+def _v2_file(alpha, size, include_top):
+    return (f"mobilenet_v2_weights_tf_dim_ordering_tf_kernels_{float(alpha)}_{size}"
+            f"{'' if include_top else '_no_top'}.h5")
 
 
 def _dropout_option(default, source):
@@ -197,6 +229,10 @@ def depthwise_separable_block(x, filters, *, strides=1, depth_multiplier=1, bloc
             (0.25, 475_544, 41e6),
         )),
     ),
+    # keras.applications' classifier is a 1x1 convolution (`conv_preds`) where this one
+    # is the paper's dense layer: netlib.weights reshapes its kernel.
+    pretrained=_pretrained("MobileNet", (0.25, 0.5, 0.75, 1.0), (128, 160, 192, 224),
+                           _v1_file, depth_multiplier=1),
     **_V1_PAPER,
 )
 def mobilenet(*, input_shape, classes, include_top, pooling, classifier_activation,
@@ -286,6 +322,8 @@ def inverted_residual_block(x, filters, *, expansion, strides, block_id):
                   trainable_only=True, macs=0.301e9, macs_source="torchvision mobilenet_v2: "
                   "0.301 GFLOPS, which are multiply-accumulates (paper, Table 4: 300M)"),
     ),
+    pretrained=_pretrained("MobileNetV2", (0.35, 0.5, 0.75, 1.0, 1.3, 1.4),
+                           (96, 128, 160, 192, 224), _v2_file),
     **_V2_PAPER,
 )
 def mobilenet_v2(*, input_shape, classes, include_top, pooling, classifier_activation,

@@ -16,6 +16,7 @@ from keras import layers
 from netlib.architectures._common import (
     alexnet_procedure,
     caffe_pool,
+    fine_tuning_recipe,
     pooled_features,
     small_data,
 )
@@ -47,6 +48,7 @@ register_family(
             "Lin et al., 2013, section 4.1: the AlexNet procedure (SGD with momentum, rate "
             "divided by 10 when accuracy stops improving); batch 64, rate 0.005.",
         ),
+        fine_tuning_recipe(),
     ),
 )
 

@@ -31,15 +31,18 @@ from keras import layers
 from netlib.architectures._common import (
     RESNET_BN,
     STAGE_NAMES,
+    fine_tuning_recipe,
     global_pool_head,
     small_data,
     step_schedule,
     variant,
+    with_and_without_top,
 )
 from netlib.layers import ZeroPadShortcut
 from netlib.registry import (
     BlockPattern,
     Option,
+    Pretrained,
     Recipe,
     Reference,
     register_family,
@@ -71,6 +74,7 @@ register_family(
             "batch 128, rate 0.1 divided by 10 at 50% and 75% of training (here: batch 64, "
             "rate 0.05). On a few hundred images it learns slowly in short CPU runs.",
         ),
+        fine_tuning_recipe(),
     ),
 )
 # The plain nets' paper recipe is their ResNets' (section 4.1: trained exactly alike).
@@ -282,7 +286,7 @@ def _cifar_resnet(
 
 
 def _register(name, depth, build, *, description, doc, input_shape, plain, options,
-              references):
+              references, pretrained=None):
     register_model(
         name,
         family="ResNet",
@@ -292,6 +296,7 @@ def _register(name, depth, build, *, description, doc, input_shape, plain, optio
         options=options,
         references=references,
         recipes=_own_recipes(input_shape, plain),
+        pretrained=pretrained,
         **_PAPER,
     )(variant(name, doc, build, depth=depth))
 
@@ -364,6 +369,30 @@ def _imagenet_doc(depth, plain):
             f"{block_type} blocks of width {', '.join(map(str, _IMAGENET_FILTERS))}{width}.")
 
 
+_WEIGHTS_URL = "https://storage.googleapis.com/tensorflow/keras-applications/resnet/"
+# keras.applications.resnet.WEIGHTS_HASHES: (with the classifier, without).
+_WEIGHTS_HASHES = {
+    50: ("2cb95161c43110f7111970584f804107", "4d473c1dd8becc155b73f8504c6f6626"),
+    101: ("f1aeb4b969a6efcfb50fad2f0c20cfc5", "88cf7a10940856eca736dc7b7e228a21"),
+    152: ("100835be76be38e30d865e96f2aaae62", "ee4c566cf9a93f14d82f913c2dc6dd0c"),
+}
+
+
+def _pretrained(depth) -> Pretrained | None:
+    """keras.applications.ResNet50/101/152's files. Their convolutions carry biases and
+    their shortcuts are projections where the shape changes (option B)."""
+    if depth not in _WEIGHTS_HASHES:
+        return None
+    files = with_and_without_top(
+        _WEIGHTS_URL,
+        (f"resnet{depth}_weights_tf_dim_ordering_tf_kernels.h5",
+         f"resnet{depth}_weights_tf_dim_ordering_tf_kernels_notop.h5"),
+        _WEIGHTS_HASHES[depth],
+    )
+    return Pretrained(f"keras.applications.ResNet{depth}", "caffe", files,
+                      requires={"use_bias": True, "shortcut": "B"})
+
+
 def _register_imagenet(depth, plain=False):
     name = f"plain{depth}" if plain else f"resnet{depth}"
     description = (
@@ -375,6 +404,7 @@ def _register_imagenet(depth, plain=False):
         doc=_imagenet_doc(depth, plain), input_shape=_IMAGENET_SHAPE, plain=plain,
         options=(_USE_BIAS,) if plain else (_shortcut_option("B"), _USE_BIAS),
         references=_imagenet_references(name, depth, plain),
+        pretrained=None if plain else _pretrained(depth),
     )
 
 

@@ -15,14 +15,17 @@ from keras import layers
 from netlib.architectures._common import (
     OPTIONAL_BN,
     alexnet_procedure,
+    fine_tuning_recipe,
     pooled_features,
     predictions,
     small_data,
     variant,
+    with_and_without_top,
 )
 from netlib.registry import (
     BlockPattern,
     Option,
+    Pretrained,
     Reference,
     register_family,
     register_model,
@@ -46,6 +49,7 @@ register_family(
             "batch 256, rate 0.01 divided by 10 when validation accuracy stopped improving "
             "(here: batch 64, rate scaled to 0.0025).",
         ),
+        fine_tuning_recipe(),
     ),
 )
 
@@ -125,6 +129,28 @@ def _vgg(
     return keras.Model(inputs, x, name=name)
 
 
+_WEIGHTS_URL = "https://storage.googleapis.com/tensorflow/keras-applications/"
+# keras.applications.vgg16 and vgg19's files: (with the classifier, without) hashes.
+_WEIGHTS_HASHES = {
+    "vgg16": ("64373286793e3c8b2b4e3219cbf3544b", "6d6bbae143d832006294945121d1f1fc"),
+    "vgg19": ("cbe5617147190e668d6c5d5026f83318", "253f8cb515780f3b799900260a226db6"),
+}
+
+
+def _pretrained(name: str) -> Pretrained | None:
+    """keras.applications.VGG16/VGG19's files (configurations D and E, no batch norm)."""
+    if name not in _WEIGHTS_HASHES:
+        return None
+    files = with_and_without_top(
+        f"{_WEIGHTS_URL}{name}/",
+        (f"{name}_weights_tf_dim_ordering_tf_kernels.h5",
+         f"{name}_weights_tf_dim_ordering_tf_kernels_notop.h5"),
+        _WEIGHTS_HASHES[name],
+    )
+    return Pretrained(f"keras.applications.{name.upper()}", "caffe", files,
+                      requires={"batch_norm": False}, fine_tune_with_top=True)
+
+
 def _register(config: _Configuration) -> None:
     """Register one configuration of Table 1 with its published counts.
 
@@ -168,6 +194,7 @@ def _register(config: _Configuration) -> None:
                 options={"batch_norm": True},
             ),
         ),
+        pretrained=_pretrained(config.name),
     )(variant(config.name, doc, _vgg, convs=config.convs))
 
 

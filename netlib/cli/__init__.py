@@ -18,6 +18,7 @@ _COMMAND_MODULES = (
     "netlib.cli.models",  # list, summary
     "netlib.cli.data",  # scan
     "netlib.cli.train",  # train, evaluate, predict, export
+    "netlib.cli.lr_find",  # lr-find
 )
 
 

@@ -192,14 +192,15 @@ def run_list(args) -> int:
         return 0
     from netlib import formatting
 
-    headers = ("Name", "Family", "Year", "Input", "Params", "MACs")
-    aligns = ("left", "left", "right", "right", "right", "right")
+    headers = ("Name", "Family", "Year", "Input", "Params", "MACs", "ImageNet")
+    aligns = ("left", "left", "right", "right", "right", "right", "left")
     rows = []
     for info in infos:
         count = counts.get(info.name, {})
         rows.append([
             info.name, info.family, str(info.year), formatting.shape(info.input_shape),
             formatting.count(count.get("params")), formatting.si(count.get("macs")),
+            _imagenet(info),
         ])
     if sys.stdout.isatty():
         from rich.console import Console
@@ -218,14 +219,29 @@ def run_list(args) -> int:
     if counts:
         print("Params: all weights at the paper's input size and class count (10 for "
               "LeNet-5 and the CIFAR networks, else 1000); "
-              "MACs: multiply-accumulates per image (FLOPs = 2 x MACs).")
+              "MACs: multiply-accumulates per image (FLOPs = 2 x MACs); "
+              "ImageNet: weights published by keras.applications (train --weights "
+              "imagenet), cached: in Keras' cache (predict imagenet:NAME works offline), "
+              "-: none published.")
     return 0
+
+
+def _imagenet(info) -> str:
+    """"cached" where a file with the classifier is in Keras' cache, "yes" where
+    keras.applications publishes weights, "-" where it has none."""
+    if info.pretrained is None:
+        return "-"
+    from netlib.weights import cache_path
+
+    cached = any(f.include_top and cache_path(f).is_file() for f in info.pretrained.files)
+    return "cached" if cached else "yes"
 
 
 def _list_entry(info, count) -> dict:
     entry = {
         "name": info.name, "family": info.family, "year": info.year,
         "paper": info.paper, "input_shape": list(info.input_shape),
+        "imagenet_weights": info.weights_note if info.pretrained is not None else None,
     }
     if count:
         entry.update(count)

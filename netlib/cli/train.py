@@ -2,10 +2,13 @@
 
     python main.py train FOLDER --model NAME [--epochs N] [--batch-size N] [--image-size N]
                          [--lr X] [--optimizer NAME] [--set KEY=VALUE ...] [--runs DIR]
+    python main.py train FOLDER --model mobilenet_v2 --weights imagenet|FILE|RUN
+                         [--freeze-epochs N]
     python main.py train --resume RUN [--epochs N]
     python main.py train FOLDER --model NAME --cluster HOST:PORT,HOST:PORT --task-index I
     python main.py evaluate RUN [--data FOLDER] [--ten-crop]
     python main.py predict MODEL_OR_RUN IMAGE... [--top 5] [--format table|json]
+    python main.py predict imagenet:mobilenet_v2 cat.jpg      # ImageNet weights in Keras' cache
     python main.py export RUN --format keras|saved_model|tflite [--output PATH]
 
 The first line `train` prints names the device and the Keras backend. Ctrl-C (or SIGTERM)
@@ -42,8 +45,6 @@ def add_commands(commands) -> None:
 def _add_train(commands) -> None:
     import argparse
 
-    from netlib.train.config import SETTINGS
-
     parser = commands.add_parser(
         "train",
         help="train a network on a folder of class sub-folders",
@@ -56,22 +57,7 @@ def _add_train(commands) -> None:
         epilog=settings_help(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("folder", nargs="?", help="the dataset folder (not with --resume)")
-    parser.add_argument("--model", help="a model name (python main.py list shows them)")
-    # The common settings have flags of their own; their help is the schema's.
-    for flag, key, kind in (
-        ("--epochs", "epochs", int), ("--batch-size", "batch_size", int),
-        ("--image-size", "image_size", int), ("--lr", "learning_rate", float),
-        ("--optimizer", "optimizer", str),
-    ):
-        setting = SETTINGS[key]
-        parser.add_argument(flag, type=kind, dest=key, metavar="N" if kind is int else "X",
-                            help=f"{setting.help} ({setting.describe_valid()}; --set {key}=...)")
-    parser.add_argument(
-        "--set", action="append", default=[], metavar="KEY=VALUE", dest="settings",
-        help="any training setting below, or an option of the model, e.g. --set "
-        "schedule=cosine --set shortcut=A (repeatable)",
-    )
+    add_setting_arguments(parser, "the dataset folder (not with --resume)")
     parser.add_argument("--runs", default=DEFAULT_RUNS_DIR, metavar="DIR",
                         help=f"where run folders are made (default: ./{DEFAULT_RUNS_DIR})")
     parser.add_argument("--resume", metavar="RUN", help="continue a stopped run folder")
@@ -85,10 +71,39 @@ def _add_train(commands) -> None:
     parser.set_defaults(run=run_train)
 
 
-# The flags that set a TrainConfig field directly (the rest go through --set).
-_SETTING_FLAGS = {"epochs": "--epochs", "batch_size": "--batch-size",
-                  "image_size": "--image-size", "learning_rate": "--lr",
-                  "optimizer": "--optimizer"}
+# The flags that set a TrainConfig field directly (the rest go through --set): field ->
+# (flag, type, metavar).
+_FLAGS = {
+    "epochs": ("--epochs", int, "N"), "batch_size": ("--batch-size", int, "N"),
+    "image_size": ("--image-size", int, "N"), "learning_rate": ("--lr", float, "X"),
+    "optimizer": ("--optimizer", str, "NAME"), "weights": ("--weights", str, "SOURCE"),
+    "freeze_epochs": ("--freeze-epochs", int, "N"),
+}
+_SETTING_FLAGS = {key: flag for key, (flag, _, _) in _FLAGS.items()}
+
+
+def add_setting_arguments(parser, folder_help: str) -> None:
+    """FOLDER, --model, the common settings' own flags (their help is the schema's) and
+    --set: what `train` and `lr-find` share."""
+    from netlib.train.config import SETTINGS
+
+    parser.add_argument("folder", nargs="?", help=folder_help)
+    parser.add_argument("--model", help="a model name (python main.py list shows them)")
+    parser.add_argument(
+        "--recipe", default="default", metavar="NAME",
+        help="whose settings are the defaults: 'default' (measured here on small folders), "
+        "'paper' (the paper's own, where the family has one) or 'pretrained' (for a start "
+        "from pretrained weights, chosen by --weights)",
+    )
+    for key, (flag, kind, metavar) in _FLAGS.items():
+        setting = SETTINGS[key]
+        parser.add_argument(flag, type=kind, dest=key, metavar=metavar,
+                            help=f"{setting.help} ({setting.describe_valid()}; --set {key}=...)")
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", dest="settings",
+        help="any training setting below, or an option of the model, e.g. --set "
+        "schedule=cosine --set shortcut=A (repeatable)",
+    )
 
 
 def settings_help(width: int = 88) -> str:
@@ -130,7 +145,10 @@ def _add_predict(commands) -> None:
         description="Classify images with a trained model: a run folder or a .keras "
         "file (loaded in safe mode). A file that cannot be read gets an error line.",
     )
-    parser.add_argument("model", metavar="MODEL_OR_RUN", help="a run folder or a .keras file")
+    parser.add_argument("model", metavar="MODEL_OR_RUN",
+                        help="a run folder, a .keras file, or imagenet:NAME[,OPTION=VALUE,...]"
+                        "[,size=N] for a network whose ImageNet weights are in Keras' cache "
+                        "(python main.py list marks them 'cached')")
     parser.add_argument("images", nargs="+", metavar="IMAGE")
     parser.add_argument("--top", type=int, default=5, metavar="K")
     parser.add_argument("--format", choices=("table", "json"), default="table")
@@ -153,14 +171,17 @@ def _add_export(commands) -> None:
 # -------------------------------------------------------------------------------- train
 
 
-def _config_from_args(args, notices: list[str]):
+def config_from_args(args, notices: list[str], command: str = "train"):
+    """The TrainConfig the command line describes (the family's defaults, the flags,
+    then --set in order)."""
     from netlib.train import TrainConfig
 
     if not args.folder or not args.model:
-        raise ValueError("train needs a dataset FOLDER and --model NAME (or --resume RUN).")
+        raise ValueError(f"{command} needs a dataset FOLDER and --model NAME"
+                         + (" (or --resume RUN)." if command == "train" else "."))
     flags = {key: getattr(args, key) for key in _SETTING_FLAGS}
     config = TrainConfig.for_model(
-        args.model, args.folder, notices=notices,
+        args.model, args.folder, recipe=args.recipe, notices=notices,
         **{k: v for k, v in flags.items() if v is not None},
     )
     return config.with_settings(args.settings)
@@ -174,7 +195,8 @@ def run_train(args) -> int:
             raise ValueError("--cluster and --task-index go together.")
         backend.configure_cluster(args.cluster, args.task_index)
     if args.resume:
-        given = {"FOLDER": args.folder, "--model": args.model} | {
+        given = {"FOLDER": args.folder, "--model": args.model,
+                 "--recipe": None if args.recipe == "default" else args.recipe} | {
             flag: getattr(args, key) for key, flag in _SETTING_FLAGS.items() if key != "epochs"
         }
         changed = [flag for flag, value in given.items() if value is not None]
@@ -186,7 +208,7 @@ def run_train(args) -> int:
             )
     else:
         notices: list[str] = []
-        config = _config_from_args(args, notices)  # bad settings fail before anything heavy
+        config = config_from_args(args, notices)  # bad settings fail before anything heavy
 
     from rich.console import Console
 
@@ -194,6 +216,8 @@ def run_train(args) -> int:
     console.print(f"Device: {backend.describe_device()} | Keras backend: {backend.name()}")
     for notice in [] if args.resume else notices:
         console.print(f"note: {notice}", style="yellow")
+    if not args.resume:
+        download_weights(config, console)
     from netlib.train import Trainer
 
     if args.resume:
@@ -227,6 +251,36 @@ def run_train(args) -> int:
     if isinstance(outcome, Failed):
         return EXIT_FAILED
     return 128 + received[0] if received else EXIT_STOPPED
+
+
+def download_weights(config, console) -> None:
+    """The ImageNet file a run from ImageNet weights starts from, downloaded into Keras'
+    cache first with a progress bar (DownloadError, a ValueError, says what to do
+    offline)."""
+    if config.weights != "imagenet":
+        return
+    from netlib import registry
+
+    info = registry.model_info(config.model)
+    options = info.resolve_options(config.model_options)
+    file = info.pretrained.file_to_fine_tune(options, config.input_shape()[0])
+    download(file, console)
+
+
+def download(file, console):
+    """`netlib.weights.fetch(file)` with a rich progress bar while it downloads."""
+    from netlib import weights
+
+    if weights.cached(file) is not None:
+        return weights.cache_path(file)
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
+
+    console.print(f"Downloading {file.url} into {weights.cache_folder()}")
+    with Progress(TextColumn(file.name), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
+                  console=console, transient=True) as bar:
+        task = bar.add_task("", total=None)
+        return weights.fetch(file, progress=lambda done, total: bar.update(
+            task, completed=done, total=total or None))
 
 
 class _TrainDisplay:
@@ -368,7 +422,7 @@ def _percent(value) -> str:
 def run_predict(args) -> int:
     from netlib.predict import load_model, predict
 
-    loaded = load_model(args.model)
+    loaded = load_model(args.model)  # "imagenet:NAME" too: netlib.predict knows it
     results = predict(loaded, args.images, top=args.top)
     if args.format == "json":
         print(json.dumps([r.to_dict() for r in results], indent=2))

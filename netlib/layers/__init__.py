@@ -8,6 +8,12 @@ before loading a model file.
 
 from netlib.layers.connection_table import ConnectionTableConv2D
 from netlib.layers.normalization import LocalResponseNormalization
+from netlib.layers.preprocessing import ImagenetPreprocessing
 from netlib.layers.shortcut import ZeroPadShortcut
 
-__all__ = ["ConnectionTableConv2D", "LocalResponseNormalization", "ZeroPadShortcut"]
+__all__ = [
+    "ConnectionTableConv2D",
+    "ImagenetPreprocessing",
+    "LocalResponseNormalization",
+    "ZeroPadShortcut",
+]

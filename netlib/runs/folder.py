@@ -5,6 +5,8 @@
       classes.json       the class names, in label order: ["cat", "dog", ...]
       dataset.json       the data as used: folder, image counts, skipped files with reasons,
                          normalisation statistics
+      weights.json       a run from pretrained weights: where they came from (file, sha256),
+                         the layers loaded and those new, the preprocessing they expect
       split.json         the images of each part: {"train": [[path, label], ...],
                          "validation": [...], "test": [...]}, paths relative to the folder
       metrics.csv        one row per completed epoch (columns: METRIC_COLUMNS)
@@ -77,6 +79,7 @@ class RunFolder:
     RESUME = "resume"
     RESUME_STATE = "state.json"  # in resume/: the commit point (see netlib.train.checkpoint)
     EVALUATION = "evaluation.json"
+    WEIGHTS = "weights.json"
 
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
@@ -176,6 +179,12 @@ class RunFolder:
     def split(self) -> dict[str, list[list]]:
         return self.read_json(self.SPLIT, "split")
 
+    def weights(self) -> dict[str, Any] | None:
+        """weights.json (a run from pretrained weights), or None for a run from scratch."""
+        if not (self.path / self.WEIGHTS).is_file():
+            return None
+        return self.read_json(self.WEIGHTS, "weights record")
+
     def status(self) -> dict[str, Any]:
         """status.json, or {"state": "unknown"} for a run that never wrote one."""
         try:
@@ -262,6 +271,9 @@ class RunFolder:
 
     def write_dataset(self, description: dict[str, Any]) -> None:
         write_json_atomic(self.path / self.DATASET, description)
+
+    def write_weights(self, record: dict[str, Any]) -> None:
+        write_json_atomic(self.path / self.WEIGHTS, record)
 
     def write_split(self, listing: dict[str, list[list]]) -> None:
         write_json_atomic(self.path / self.SPLIT, listing, indent=None)

@@ -11,7 +11,8 @@ Modules: config (TrainConfig: one schema of every setting, the family's default
 recipe), events (what fit reports), model (the training and inference models,
 optimizer, schedule), dataset (netlib.data to batches), batchnorm (statistics
 re-estimated each epoch), diagnose (when validation and training disagree),
-callbacks, checkpoint (resume state), trainer (Trainer). The run folder it writes,
+callbacks, checkpoint (resume state), fine_tuning (pretrained starts and their phases),
+lr_find (the learning-rate finder), trainer (Trainer). The run folder it writes,
 and the atomic writer, are netlib.runs (read without Keras).
 
 Importing this package is cheap; Keras is imported when `Trainer` or the model helpers are
@@ -26,6 +27,7 @@ from netlib.train.events import (
     Failed,
     Finished,
     LogMessage,
+    PhaseStarted,
     Preparing,
     RunStarted,
     Stopped,
@@ -38,6 +40,7 @@ __all__ = [
     "Failed",
     "Finished",
     "LogMessage",
+    "PhaseStarted",
     "Preparing",
     "RunStarted",
     "Stopped",

@@ -20,7 +20,8 @@ momenta; the forward passes are stateless, so nothing a layer learns changes and
 state of augmentation and dropout does not move: the run trains exactly as it would without
 the estimate.
 Frozen layers (`trainable=False`, fine-tuning's frozen base) run in inference mode and
-keep their statistics.
+keep their statistics; when a fine-tuning run unfreezes them, :meth:`PreciseBatchNorm.refresh`
+makes them count again.
 """
 
 from __future__ import annotations
@@ -126,8 +127,13 @@ class PreciseBatchNorm(keras.callbacks.Callback):
         self.steps = steps
         self.seconds = 0.0
         self._done_this_epoch = False
-        self.enabled = bool(batch_norm_layers(model))
-        self._forward = statistics_function(model) if self.enabled else None
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Find the trainable batch-norm layers again (a fine-tuning phase froze or
+        unfroze some), with a statistics pass of their own."""
+        self.enabled = bool(batch_norm_layers(self.estimated_model))
+        self._forward = statistics_function(self.estimated_model) if self.enabled else None
 
     @classmethod
     def steps_for(cls, batch_size: int, train_images: int) -> int:

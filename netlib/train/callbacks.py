@@ -207,7 +207,7 @@ class EpochRecorder(keras.callbacks.Callback):
         self.monitor = monitor if has_validation else monitor.removeprefix("val_")
         self.rows = rows
         self.states = states
-        self.resumed = resumed or {}
+        self.resumed = dict(resumed or {})
         self.seed = seed
         self.best_value = self.resumed.get("best_value")
         self.best_epoch = int(self.resumed.get("best_epoch", 0))
@@ -218,8 +218,9 @@ class EpochRecorder(keras.callbacks.Callback):
     # ------------------------------------------------------------------ Keras hooks
 
     def on_train_begin(self, logs=None):
+        # Once: a run of two phases calls fit twice, and the second starts afresh.
         for name, callback in self.states.items():
-            for field, value in self.resumed.get("callbacks", {}).get(name, {}).items():
+            for field, value in self.resumed.pop("callbacks", {}).get(name, {}).items():
                 setattr(callback, field, value)
 
     def on_epoch_begin(self, epoch, logs=None):

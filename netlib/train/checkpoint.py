@@ -81,15 +81,17 @@ def load_resume_state(folder: RunFolder) -> dict[str, Any] | None:
     return folder.resume_state()
 
 
-def restore_variables(resume_dir: Path, model, state: dict[str, Any]) -> None:
-    """Assign the saved arrays to the (compiled) model's and its optimizer's variables,
-    and restore Python's and NumPy's global random states."""
+def restore_variables(resume_dir: Path, model, state: dict[str, Any], *, optimizer: bool = True) -> None:
+    """Assign the saved arrays to the (compiled) model's and, unless `optimizer` is False
+    (a fine-tuning run resumed where its next phase starts with a new optimizer), its
+    optimizer's variables, and restore Python's and NumPy's global random states."""
     if model.optimizer is not None and not model.optimizer.built:
         model.optimizer.build(model.trainable_variables)
     with np.load(resume_dir / state["arrays"]) as arrays:
         _assign("model", list(model.variables), state["model_variables"], arrays)
-        _assign("optimizer", _optimizer_variables(model), state["optimizer_variables"], arrays)
-    if state.get("learning_rate") is not None:
+        if optimizer:
+            _assign("optimizer", _optimizer_variables(model), state["optimizer_variables"], arrays)
+    if optimizer and state.get("learning_rate") is not None:
         try:
             model.optimizer.learning_rate = float(state["learning_rate"])
         except TypeError:  # a LearningRateSchedule: `iterations` (restored) positions it

@@ -46,6 +46,9 @@ __all__ = [
     "MONITORS",
     "COLOR_MODES",
     "RESIZE_MODES",
+    "SCRATCH",
+    "IMAGENET",
+    "start_kind",
 ]
 
 OPTIMIZERS = ("sgd", "adam", "adamw")
@@ -60,7 +63,10 @@ MONITORS = ("val_loss", "val_accuracy")
 
 # The form's groups, in order.
 DATA, OPTIMISATION, SCHEDULE, RUN = "Data", "Optimisation", "Schedule", "Run"
-GROUPS = (DATA, OPTIMISATION, SCHEDULE, RUN)
+FINE_TUNING = "Fine-tuning"
+GROUPS = (DATA, OPTIMISATION, SCHEDULE, FINE_TUNING, RUN)
+# What `weights` says for random weights, and for keras.applications' ImageNet weights.
+SCRATCH, IMAGENET = "scratch", "imagenet"
 # A warm-up taken from a family's defaults is cut to this share of a run shorter than the
 # family's: warming up for most of a short run would leave it no time at the full rate.
 _WARMUP_SHARE = 0.25
@@ -84,7 +90,9 @@ class Setting:
     itself refused when `above_minimum`); `none_means` says what None stands for where a
     field may be None ("the network's", "off"). `applies(values)` says, from the other
     fields' values, whether the field matters (momentum only for SGD); `text` asks a form
-    for a line of text (lists, and numbers that span decades).
+    for a line of text (lists, and numbers that span decades). A `recorded` field is
+    filled in by the run itself (the weights file it loaded): a form shows it, read-only,
+    and never feeds it to a new run.
     """
 
     label: str
@@ -101,6 +109,7 @@ class Setting:
     text: bool = False
     applies: Callable[[Mapping[str, Any]], bool] | None = None
     valid: str = ""  # what the field accepts, where the kind does not say it well
+    recorded: bool = False
     name: str = ""  # set from the field
     default: Any = None  # set from the field
 
@@ -302,6 +311,23 @@ def _schedule_in(*schedules: str) -> Callable[[Mapping[str, Any]], bool]:
     return lambda values: values.get("schedule") in schedules
 
 
+def _pretrained_start(values: Mapping[str, Any]) -> bool:
+    return values.get("weights", SCRATCH) != SCRATCH
+
+
+def _unfreezes(values: Mapping[str, Any]) -> bool:
+    return _pretrained_start(values) and (values.get("freeze_epochs") or 0) > 0
+
+
+def start_kind(weights: str) -> str:
+    """What a `weights` value names: "scratch", "imagenet", "run" (a run folder) or
+    "file" (anything else: a weights file, checked when the run starts)."""
+    if weights in (SCRATCH, IMAGENET):
+        return weights
+    path = Path(weights)
+    return "run" if path.is_dir() and (path / "config.json").is_file() else "file"
+
+
 @dataclasses.dataclass(frozen=True)
 class TrainConfig:
     """One training run, complete: saved as config.json in the run folder.
@@ -314,6 +340,13 @@ class TrainConfig:
     divide-by-10); "cosine" (linear warm-up over `warmup_epochs`, then cosine decay to 0).
     `weight_decay` is decoupled (Keras' `weight_decay`, applied to kernels, not to biases
     or batch-norm scales). `early_stopping` is a patience in epochs on `monitor`, or None.
+
+    `weights` is where the run starts: "scratch", "imagenet", a weights file or an earlier
+    run folder; a pretrained start keeps every layer that fits and trains a new
+    classifier, with the base frozen for `freeze_epochs` and then trained at
+    `fine_tune_lr_scale` times the rate (only its last `unfreeze` blocks, if set). Its
+    input convention is the weights' (`normalization` applies from scratch only), and the
+    run records the file it loaded (`weights_file`, `weights_sha256`).
     """
 
     model: str = _required("Network", "A registered network (python main.py list)",
@@ -409,6 +442,35 @@ class TrainConfig:
         "Stop after this many epochs without improvement on the monitored value",
         kind=int, minimum=1, maximum=10000, unit="epochs", none_means="off")
 
+    weights: str = _setting(
+        SCRATCH, "Start from", FINE_TUNING,
+        "scratch (random weights); imagenet (the ImageNet weights keras.applications "
+        "publishes: python main.py list says which networks have them); or the path of a "
+        "weights file (.h5, .weights.h5, .keras) or of an earlier run folder (its best "
+        "model). Every layer that fits keeps those weights; the classifier is new",
+        valid="scratch, imagenet, a weights file or a run folder", text=True)
+    freeze_epochs: int = _setting(
+        0, "Frozen epochs", FINE_TUNING,
+        "Epochs at the start with the pretrained base frozen (its batch normalisation in "
+        "inference mode): only the new classifier trains", minimum=0, maximum=100000,
+        unit="epochs", applies=_pretrained_start)
+    fine_tune_lr_scale: float = _setting(
+        0.01, "Fine-tuning rate", FINE_TUNING,
+        "After the frozen epochs, the network trains at this multiple of the learning "
+        "rate, e.g. 0.01", minimum=0.0, above_minimum=True, maximum=1.0, text=True,
+        applies=_unfreezes)
+    unfreeze: int | None = _setting(
+        None, "Unfreeze", FINE_TUNING,
+        "After the frozen epochs, train only the base's last N blocks (the layer table's) "
+        "with the classifier; all of it when not set", kind=int, minimum=1, maximum=10000,
+        unit="blocks", none_means="all", applies=_pretrained_start)
+    weights_file: str | None = _setting(
+        None, "Weights file", FINE_TUNING, "The weights file the run started from, "
+        "recorded when it starts", kind=str, none_means="none", text=True, recorded=True)
+    weights_sha256: str | None = _setting(
+        None, "Weights hash", FINE_TUNING, "The sha256 of that file, recorded when the run "
+        "starts", kind=str, none_means="none", text=True, recorded=True)
+
     def __post_init__(self):
         # Each value converted to its field's type, so that a config loaded from JSON (or
         # typed on a command line) equals the original.
@@ -437,9 +499,20 @@ class TrainConfig:
         family's rate linearly (the rate per image stays the paper's); `epochs` given
         without a `warmup_epochs` cuts the family's warm-up to a quarter of a shorter run.
         Each such adaptation is described in `notices` (a list, when given).
+
+        A pretrained start (`weights` other than "scratch") takes the family's
+        "pretrained" recipe in place of "default"; from a run folder, the run's image
+        size, colour mode and network options too.
         """
-        defaults = dict(defaults_for(model, recipe).values)
         said: list[str] = []
+        weights = str(overrides.get("weights", SCRATCH))
+        if recipe == "default" and weights != SCRATCH and "pretrained" in registry.model_info(model).recipes:
+            recipe = "pretrained"
+            said.append("Defaults for a pretrained start (recipe 'pretrained'): "
+                        f"{defaults_for(model, recipe).source}")
+        defaults = dict(defaults_for(model, recipe).values)
+        if start_kind(weights) == "run":
+            defaults.update(_from_run(weights, model, said))
         if "batch_size" in overrides and "learning_rate" not in overrides:
             # Keep the family's rate per image: scale it with the batch (Goyal et al., 2017).
             base_batch = defaults.get("batch_size", SETTINGS["batch_size"].default)
@@ -554,7 +627,10 @@ class TrainConfig:
                 f"Unknown setting {key!r}: neither a training setting "
                 f"({', '.join(SETTINGS)}) nor an option of {self.model} ({options}).",
             )
-        return self.replace(**{key: SETTINGS[key].parse(text)})
+        value = SETTINGS[key].parse(text)
+        if SETTINGS[key].recorded and value is not None:
+            raise ConfigError(key, f"{key} is recorded by the run when it starts; it is not set.")
+        return self.replace(**{key: value})
 
     def with_settings(self, assignments: Iterable[str]) -> TrainConfig:
         """A copy with `KEY=VALUE` strings applied in order (`--set`, repeated)."""
@@ -613,10 +689,44 @@ def _check_with_model(config: TrainConfig) -> None:
     except ValueError as error:
         raise ConfigError("model_options", str(error)) from None
     object.__setattr__(config, "model_options", options)
+    object.__setattr__(config, "model_options", _check_start(config, info))
     if config.image_size is not None:
         minimum = info.minimum_size(resolved)
         if config.image_size < minimum:
             raise SETTINGS["image_size"].refuse(config.image_size, f"at least {minimum} for {config.model}")
+
+
+def _from_run(run: str, model: str, said: list[str]) -> dict[str, Any]:
+    """What a run started from another must share with it: the network (else
+    ConfigError), and by default its image size, colour mode and network options."""
+    source = TrainConfig.load(run)
+    if source.model != model:
+        raise ConfigError(
+            "weights",
+            f"The run {Path(run).name} trained {source.model}, not {model}: start from it "
+            f"with the network {source.model}.",
+        )
+    taken = {k: getattr(source, k) for k in ("image_size", "color_mode", "model_options")}
+    shown = [f"{k}={v}" for k, v in taken.items() if v not in (None, {})]
+    if shown:
+        said.append(f"From the run {Path(run).name}: {', '.join(shown)} (--set changes them).")
+    return taken
+
+
+def _check_start(config: TrainConfig, info: registry.ModelInfo) -> dict[str, Any]:
+    """A pretrained start's needs: ImageNet weights for the network, colour images, and
+    the options the weights require (ResNet's use_bias=True: set unless refused)."""
+    if config.weights != IMAGENET:
+        return dict(config.model_options)
+    if info.pretrained is None:
+        raise ConfigError("weights", f"{info.name} has no published ImageNet weights: "
+                          "start from scratch, a weights file or an earlier run.")
+    if config.color_mode == "grayscale":
+        raise SETTINGS["color_mode"].refuse(config.color_mode, "rgb with ImageNet weights")
+    try:
+        return info.imagenet_options(config.model_options)
+    except ValueError as error:
+        raise ConfigError("model_options", str(error)) from None
 
 
 def _check_together(config: TrainConfig) -> None:
@@ -633,6 +743,12 @@ def _check_together(config: TrainConfig) -> None:
             f"warmup_epochs must be below epochs ({config.epochs}); received "
             f"warmup_epochs={config.warmup_epochs!r}. Lower Warm-up (warmup_epochs) or raise "
             f"Epochs.",
+        )
+    if config.weights != SCRATCH and config.freeze_epochs > config.epochs:
+        raise ConfigError(
+            "freeze_epochs",
+            f"freeze_epochs must be at most epochs ({config.epochs}); received "
+            f"freeze_epochs={config.freeze_epochs!r}. Lower Frozen epochs or raise Epochs.",
         )
     if config.validation == 0.0 and (config.schedule == "plateau" or config.early_stopping):
         raise SETTINGS["validation"].refuse(

@@ -6,7 +6,8 @@ signal). Every run sends, in order:
 
     (Preparing | LogMessage)*            scanning and caching the images
     RunStarted                           data ready, model built
-    (BatchEnd* EpochEnd)*                one EpochEnd per completed epoch
+    (PhaseStarted? BatchEnd* EpochEnd)*  one EpochEnd per completed epoch; PhaseStarted
+                                         where a fine-tuning phase begins (or resumes)
     Finished | Stopped | Failed          exactly one, always last
 
 Epochs are counted from 1 (as `metrics.csv` does); `BatchEnd.step` from 1 to `steps`.
@@ -26,6 +27,7 @@ from pathlib import Path
 __all__ = [
     "Event",
     "RunStarted",
+    "PhaseStarted",
     "Preparing",
     "LogMessage",
     "BatchEnd",
@@ -78,6 +80,21 @@ class RunStarted(Event):
     epochs: int
     initial_epoch: int  # epochs already done: 0 for a new run, k when resuming after k
     replicas: int = 1  # devices or workers each batch is split across (tf.distribute)
+
+
+@dataclasses.dataclass(frozen=True)
+class PhaseStarted(Event):
+    """A phase of a run from pretrained weights begins (or resumes): "frozen" (only the
+    new layers train), "fine-tuning" (the loaded ones too). `epoch` is the phase's first
+    epoch (from 1), also when a resumed run continues it later; `trainable_layers` of
+    `layers` (those with weights) train, at `learning_rate`."""
+
+    phase: str
+    epoch: int
+    trainable_layers: int
+    layers: int
+    learning_rate: float
+    message: str
 
 
 @dataclasses.dataclass(frozen=True)

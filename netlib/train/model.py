@@ -17,9 +17,12 @@ inference model then takes the crop size, and predict/evaluate centre-crop the i
 Preprocessing is `Rescaling(1/255)` followed, unless the config says
 normalization="none", by a per-channel `Normalization` whose mean and variance are the
 training images' (normalization="dataset", measured by :func:`channel_statistics`) or
-ImageNet's ("imagenet"). The network is built without its softmax; the heads apply it in
-float32, so that under mixed precision the probabilities and the loss keep full precision
-(Keras' mixed-precision guide recommends this).
+ImageNet's ("imagenet"). A network that normalises its input itself (EfficientNet, as in
+keras.applications) takes the pixels as they are, and its own normalisation layer gets
+those statistics. A run from pretrained weights uses what the weights expect instead
+(netlib.train.fine_tuning.Start). The network is built without its softmax; the heads apply
+it in float32, so that under mixed precision the probabilities and the loss keep full
+precision (Keras' mixed-precision guide recommends this).
 """
 
 from __future__ import annotations
@@ -63,6 +66,8 @@ class TrainingModels:
     training: keras.Model
     inference: keras.Model
     output_names: tuple[str, ...]  # the training model's outputs, main head first
+    network: keras.Model | None = None  # the registry's network inside both
+    preprocessing: tuple = ()  # the layers between the pixels and the network
 
     @property
     def multi_output(self) -> bool:
@@ -117,16 +122,23 @@ def _imagenet_statistics(channels: int) -> tuple[np.ndarray, np.ndarray]:
     return mean, np.square(std)
 
 
+def _normalization_statistics(config: TrainConfig, channels: int, statistics):
+    """The (mean, variance) per channel of `config.normalization`, or None for "none"."""
+    if config.normalization == "none":
+        return None
+    if config.normalization == "imagenet":
+        return _imagenet_statistics(channels)
+    if statistics is None:
+        raise ValueError("normalization='dataset' needs the training set's statistics.")
+    return statistics
+
+
 def _preprocessing(config: TrainConfig, channels: int, statistics) -> list[keras.layers.Layer]:
     layers: list[keras.layers.Layer] = [keras.layers.Rescaling(1.0 / 255.0, name="rescale")]
-    if config.normalization == "none":
+    measured = _normalization_statistics(config, channels, statistics)
+    if measured is None:
         return layers
-    if config.normalization == "imagenet":
-        mean, variance = _imagenet_statistics(channels)
-    else:
-        if statistics is None:
-            raise ValueError("normalization='dataset' needs the training set's statistics.")
-        mean, variance = statistics
+    mean, variance = measured
     layers.append(
         keras.layers.Normalization(
             mean=np.asarray(mean, np.float32).tolist(),
@@ -151,6 +163,7 @@ def build_models(
     statistics: tuple[np.ndarray, np.ndarray] | None = None,
     pca: tuple[np.ndarray, np.ndarray] | None = None,
     dtype_policy: str | None = None,
+    preprocessing: list[keras.layers.Layer] | None = None,
 ) -> TrainingModels:
     """Build the training and inference models of `config` for `classes` classes.
 
@@ -159,18 +172,20 @@ def build_models(
     training pixels, required by the "pca_color" augmentation. `dtype_policy`
     ("mixed_float16", ...) applies to every layer built here but the softmax heads; the
     global Keras policy is restored afterwards, so other models in the process are
-    unaffected.
+    unaffected. `preprocessing`, given for a pretrained start, replaces the config's; the
+    network is then built as the weights need it (`registry.build(load_weights=False)`),
+    its weights still random.
     """
     previous = keras.config.dtype_policy()
     if dtype_policy:
         keras.config.set_dtype_policy(dtype_policy)
     try:
-        return _build_models(config, classes, statistics, pca)
+        return _build_models(config, classes, statistics, pca, preprocessing)
     finally:
         keras.config.set_dtype_policy(previous)
 
 
-def _build_models(config, classes, statistics, pca) -> TrainingModels:
+def _build_models(config, classes, statistics, pca, preprocessing) -> TrainingModels:
     image_shape = config.input_shape()
     augmentation = _augmentation(config, pca)
     shape = image_shape
@@ -181,9 +196,16 @@ def _build_models(config, classes, statistics, pca) -> TrainingModels:
         input_shape=shape,
         classes=classes,
         classifier_activation=None,
+        weights="imagenet" if config.weights == "imagenet" else None,
+        load_weights=False,
         **dict(config.model_options),
     )
-    preprocess = _preprocessing(config, shape[2], statistics)
+    preprocess = preprocessing
+    if preprocess is None and registry.model_info(config.model).input_preprocessing:
+        _set_own_normalization(network, _normalization_statistics(config, shape[2], statistics))
+        preprocess = []
+    elif preprocess is None:
+        preprocess = _preprocessing(config, shape[2], statistics)
 
     def preprocessed(x):
         for layer in preprocess:
@@ -204,7 +226,18 @@ def _build_models(config, classes, statistics, pca) -> TrainingModels:
     clean_pixels = keras.Input(shape=shape, dtype="uint8", name="pixels")
     main_logits = _as_list(network(preprocessed(clean_pixels)))[0]
     inference = keras.Model(clean_pixels, heads[0](main_logits), name=config.model)
-    return TrainingModels(training, inference, names)
+    return TrainingModels(training, inference, names, network, tuple(preprocess))
+
+
+def _set_own_normalization(network: keras.Model, statistics) -> None:
+    """Give a network's own normalisation layer (EfficientNet's) the run's statistics
+    (None: the identity, mean 0 and variance 1)."""
+    layer = network.get_layer("normalization")
+    channels = layer.adapt_mean.shape[-1]
+    mean, variance = statistics if statistics is not None else (np.zeros(channels), np.ones(channels))
+    layer.adapt_mean.assign(np.asarray(mean, np.float32))
+    layer.adapt_variance.assign(np.asarray(variance, np.float32))
+    layer.finalize_state()
 
 
 def _as_list(outputs) -> list:

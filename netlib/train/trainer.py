@@ -4,7 +4,9 @@
     >>> outcome = trainer.fit(events=print)       # Finished, Stopped or Failed
     >>> Trainer.resume(outcome.run_dir).fit()     # after a stop: carry on
 
-`fit` is Keras' `model.fit` with callbacks (see netlib.train.callbacks); it never raises
+`fit` is Keras' `model.fit` with callbacks (see netlib.train.callbacks), once per phase of
+a run from pretrained weights (netlib.train.fine_tuning: the base frozen, then unfrozen
+and recompiled at a lower rate; a run stopped in either phase resumes in it); it never raises
 for what goes wrong during a run (bad images, out of memory, a stop request): the run ends
 with a Failed or Stopped event and `fit` returns it, so a GUI process hosting the run
 survives. A bad configuration raises ValueError when the Trainer is made.
@@ -38,8 +40,17 @@ from netlib.train.callbacks import (
     StopRequested,
 )
 from netlib.train.checkpoint import load_resume_state, restore_variables
-from netlib.train.config import TrainConfig
+from netlib.train.config import SCRATCH, TrainConfig
 from netlib.train.dataset import MultiHeadBatches, PreparedData, prepare_data
+from netlib.train.fine_tuning import (
+    DOWNLOADING,
+    Phase,
+    Start,
+    phase_at,
+    phases,
+    resolve_start,
+    set_trainable,
+)
 from netlib.train.progress import every
 from netlib.train.model import (
     TrainingModels,
@@ -152,8 +163,11 @@ class Trainer:
             self._open_folder(strategy)
         listener.log(f"Run folder {self.folder.path}")
         self._record_data(prepared, resumed is not None)
+        start = self._start(listener, resumed)
 
-        models, train, validation, initial_epoch = self._build(prepared, strategy, policy, resumed)
+        models, train, validation, initial_epoch = self._build(
+            prepared, strategy, policy, resumed, start, listener
+        )
         rows = [r for r in self.folder.metrics() if r["epoch"] <= initial_epoch]
         keys = main_metric_names(models)
         callbacks, recorder, early_stopping = self._callbacks(
@@ -184,14 +198,7 @@ class Trainer:
         train.set_epoch(initial_epoch)
         self._training = True  # from here on, a ValueError is Keras' or TensorFlow's
         started = time.perf_counter()
-        models.training.fit(
-            train,
-            validation_data=validation,
-            epochs=config.epochs,
-            initial_epoch=initial_epoch,
-            callbacks=callbacks,
-            verbose=0,
-        )
+        self._train(models, train, validation, initial_epoch, callbacks, listener, policy, strategy)
         if self._batch_norm.seconds:
             share = self._batch_norm.seconds / max(time.perf_counter() - started, 1e-9)
             listener.log(
@@ -203,25 +210,137 @@ class Trainer:
 
     # ------------------------------------------------------------------ stages
 
-    def _build(self, prepared: PreparedData, strategy, policy, resumed):
+    def _build(self, prepared: PreparedData, strategy, policy, resumed, start: Start, listener):
         """The models (compiled, and restored when resuming), the batches, and the epoch
         to start from; under the distribution strategy's scope when there is one."""
         config, classes = self.config, len(prepared.classes)
+        self._class_count = classes
+        initial_epoch = int(resumed["epoch"]) if resumed is not None else 0
         scope = strategy.scope() if strategy is not None else contextlib.nullcontext()
         with scope:
-            models = build_models(config, classes, prepared.statistics, prepared.pca, policy)
+            models = build_models(config, classes, prepared.statistics, prepared.pca, policy,
+                                  preprocessing=start.preprocessing_layers())
+            self._loaded = self._load_start(start, models, listener)
             train = self._batches(prepared, "train", models, shuffle=True)
             validation = None
             if prepared.count("validation"):
                 validation = self._batches(prepared, "validation", models, shuffle=False)
-            compile_for_training(models, config, classes, len(train), policy)
-            backend.adapt_model_to_strategy(models.training, strategy)
-            initial_epoch = 0
+            self._phase = phase_at(config, initial_epoch)
+            # Resumed where a new phase begins: its optimizer starts afresh, as it did in
+            # an uninterrupted run at the same epoch.
+            boundary = resumed is not None and initial_epoch == self._phase.first > 0
+            self._compile_phase(self._phase, models, len(train), policy, strategy,
+                                fresh_optimizer=boundary)
             if resumed is not None:
-                restore_variables(self.folder.resume_dir, models.training, resumed)
-                initial_epoch = int(resumed["epoch"])
+                restore_variables(self.folder.resume_dir, models.training, resumed,
+                                  optimizer=not boundary)
         self.models = models
         return models, train, validation, initial_epoch
+
+    def _train(self, models, train, validation, initial_epoch, callbacks, listener, policy,
+               strategy) -> None:
+        """`fit` once per phase left (one for a run from scratch), switching phases where
+        an uninterrupted run does."""
+        for phase in phases(self.config):
+            if phase.end <= initial_epoch:
+                continue
+            if phase != self._phase:
+                self._enter_phase(phase, models, len(train), policy, strategy)
+            self._announce_phase(listener, models)
+            models.training.fit(
+                train,
+                validation_data=validation,
+                epochs=phase.end,
+                initial_epoch=max(initial_epoch, phase.first),
+                callbacks=callbacks,
+                verbose=0,
+            )
+            if models.training.stop_training:  # early stopping ends the run, not the phase
+                return
+
+    # ---------------------------------------------------------------- fine-tuning
+
+    def _start(self, listener: _Listener, resumed) -> Start:
+        """Where the weights come from. A new run downloads and reads them (ImageNet's
+        file into Keras' cache, progress as Preparing events) and records the file and
+        its hash in config.json; a resumed one restores every variable from its own
+        state and only needs weights.json's record of what was loaded."""
+        config = self.config
+        if config.weights == SCRATCH:
+            return Start(SCRATCH)
+        record = self.folder.weights()
+        if resumed is not None and record is not None:
+            return Start(record["kind"], Path(record["file"]), record=record)
+
+        def progress(done, total):
+            listener.emit(ev.Preparing(DOWNLOADING, done, total))
+
+        start = resolve_start(config, progress=progress, cancel=self._stop.is_set)
+        from netlib.weights import file_hash
+
+        self.config = config.replace(weights_file=str(start.path),
+                                     weights_sha256=file_hash(start.path))
+        self.folder.write_config(self.config)
+        return start
+
+    def _load_start(self, start: Start, models: TrainingModels, listener) -> set[str]:
+        """The start's weights into the network (not when resuming: the state has them);
+        the names of the layers that hold pretrained weights."""
+        if not start.pretrained:
+            return set()
+        if start.record is not None:
+            return set(start.record["loaded"])
+        report = start.load_into(models.network)
+        listener.log(report.summary())
+        self.folder.write_weights({
+            "weights": self.config.weights,
+            "kind": start.kind,
+            "file": str(start.path),
+            "sha256": self.config.weights_sha256,
+            "loaded": list(report.loaded),
+            "new": list(report.new),
+            "preprocessing": [keras.saving.serialize_keras_object(layer)
+                              for layer in models.preprocessing],
+        })
+        return set(report.loaded)
+
+    def _compile_phase(self, phase: Phase, models, steps: int, policy, strategy, *,
+                       fresh_optimizer: bool) -> None:
+        """Freeze or unfreeze for `phase`, then compile at its rate; a fresh optimizer
+        takes up the schedule where the run is (its step count)."""
+        self._trainable = set_trainable(models.network, phase, self._loaded, self.config)
+        config = self.config
+        if phase.rate_scale != 1.0:
+            config = config.replace(learning_rate=config.learning_rate * phase.rate_scale)
+        compile_for_training(models, config, self._class_count, steps, policy)
+        backend.adapt_model_to_strategy(models.training, strategy)
+        if fresh_optimizer:
+            optimizer = models.training.optimizer
+            optimizer.build(models.training.trainable_variables)
+            optimizer.iterations.assign(phase.first * steps)
+
+    def _enter_phase(self, phase: Phase, models, steps: int, policy, strategy) -> None:
+        """Switch an uninterrupted run to its next phase at the phase's first epoch."""
+        self._phase = phase
+        scope = strategy.scope() if strategy is not None else contextlib.nullcontext()
+        with scope:  # the new optimizer's variables, like the first's
+            self._compile_phase(phase, models, steps, policy, strategy, fresh_optimizer=True)
+        self._batch_norm.refresh()  # the unfrozen batch-norm layers are estimated again
+
+    def _announce_phase(self, listener: _Listener, models) -> None:
+        phase = self._phase
+        if phase.name == "training":
+            return
+        layers = sum(1 for layer in models.network.layers if layer.weights)
+        rate = self.config.learning_rate * phase.rate_scale
+        what = ("the base frozen (batch normalisation in inference mode)" if phase.frozen
+                else "the base unfrozen" + (f" (its last {self.config.unfreeze} blocks)"
+                                            if self.config.unfreeze else ""))
+        message = (f"Epochs {phase.first + 1}-{phase.end}: {what}; {self._trainable} of "
+                   f"{layers} layers with weights train, learning rate {rate:g}.")
+        listener.log(message)
+        listener.emit(ev.PhaseStarted(phase.name, phase.first + 1, self._trainable, layers,
+                                      rate, message))
 
     def _open_folder(self, strategy) -> dict[str, Any] | None:
         if self._resuming:
