@@ -183,7 +183,7 @@ def scan_into_cache(
     resize: str = "squash",
     cache_dir: str | os.PathLike | None = None,
     workers: int | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
     cancel: Callable[[], bool] | None = None,
 ) -> tuple[DatasetIndex, ImageCache]:
     """Scan `folder` and cache its images in one decode: the folder is listed without
@@ -192,14 +192,19 @@ def scan_into_cache(
     app's Dataset page do: each image is opened once (no header check before the decode)
     and the index holds what :func:`scan` with a full decode would have found.
 
+    `progress(stage, done, total)` reports the stages "scanning" (listing) and "caching".
     Returns (index, cache): the cache is keyed by all the listed files
     (`index.candidates`), so a later call on the unchanged folder reuses it at once.
     Raises as :func:`scan` and :func:`build_cache` do.
     """
-    listed = scan(folder, verify=False, cancel=cancel)
+
+    def reporter(stage):
+        return None if progress is None else (lambda done, total: progress(stage, done, total))
+
+    listed = scan(folder, verify=False, progress=reporter("scanning"), cancel=cancel)
     cache = build_cache(listed.candidates, image_size=image_size, color_mode=color_mode,
                         resize=resize, cache_dir=cache_dir, workers=workers,
-                        progress=progress, cancel=cancel)
+                        progress=reporter("caching"), cancel=cancel)
     return listed.without(cache.skipped), cache
 
 

@@ -25,12 +25,13 @@ from netlib.runs.atomic import (
     write_bytes_atomic,
     write_json_atomic,
 )
-from netlib.runs.folder import METRIC_COLUMNS, STATES, RunFolder
+from netlib.runs.folder import EVALUATION_FORMAT, METRIC_COLUMNS, STATES, RunFolder
 from netlib.runs.places import CACHE_DIR_VARIABLE, DEFAULT_RUNS_DIR, cache_root
 
 __all__ = [
     "CACHE_DIR_VARIABLE",
     "DEFAULT_RUNS_DIR",
+    "EVALUATION_FORMAT",
     "METRIC_COLUMNS",
     "MODEL_METADATA_NAME",
     "STATES",
