@@ -206,13 +206,48 @@ def scan_dataset(source: str | Path, context):
 
 
 @dataclasses.dataclass(frozen=True)
+class ScannedDataset:
+    """A scan whose decode built (or found) the image cache: the index, the cache (an
+    ImageCache, or None when it would not fit on the disk) and its CacheResult."""
+
+    index: Any
+    cache: Any
+    result: CacheResult | None
+
+
+def scan_dataset_into_cache(source: str | Path, settings: Mapping[str, Any], context) -> ScannedDataset:
+    """Job: netlib.data.scan_into_cache of the source's folder with the cache `settings`
+    (image_size, color_mode, resize): each image decoded once, into the cache a run with
+    these settings uses; where that cache would not fit on the disk, a plain scan.
+    A relabel a crash cut short is completed or rolled back first."""
+    from netlib import data
+
+    folder = dataset_folder(source)
+    if folder.is_dir():
+        data.Journal.open(folder)
+    start = time.perf_counter()
+    report = context.progress_reporter()
+    try:
+        index, cache = data.scan_into_cache(
+            folder, **settings, progress=lambda stage, done, total: report(done, total),
+            cancel=context.cancelled,
+        )
+    except data.CacheTooLarge:
+        return ScannedDataset(data.scan(folder, progress=report, cancel=context.cancelled), None, None)
+    return ScannedDataset(index, cache, _cache_result(cache, time.perf_counter() - start))
+
+
+@dataclasses.dataclass(frozen=True)
 class SplitCounts:
-    """Images in each part of a split, and the settings that made it."""
+    """Images in each part of a split, and the settings that made it; `per_class`:
+    {part: {class: images}}; `parts`: the netlib.data.Split itself."""
 
     train: int
     validation: int
     test: int
     settings: tuple[float, float, int]
+    per_class: Mapping[str, Mapping[str, int]] = dataclasses.field(default_factory=dict)
+    parts: Any = None
 
 
 def split_counts(index, validation: float, test: float, seed: int, context) -> SplitCounts:
@@ -220,8 +255,15 @@ def split_counts(index, validation: float, test: float, seed: int, context) -> S
     from netlib import data
 
     parts = data.split(index, validation=validation, test=test, seed=seed)
+    per_class = {}
+    for name in ("train", "validation", "test"):
+        counts = dict.fromkeys(index.classes, 0)
+        for sample in getattr(parts, name):
+            counts[index.classes[sample.label]] += 1
+        per_class[name] = counts
     return SplitCounts(
-        len(parts.train), len(parts.validation), len(parts.test), (validation, test, seed)
+        len(parts.train), len(parts.validation), len(parts.test), (validation, test, seed),
+        per_class, parts,
     )
 
 
@@ -253,6 +295,10 @@ def build_image_cache(
         progress=context.progress_reporter(),
         cancel=context.cancelled,
     )
+    return _cache_result(cache, time.perf_counter() - start)
+
+
+def _cache_result(cache, seconds: float) -> CacheResult:
     file = Path(cache.file)
     return CacheResult(
         images=len(cache),
@@ -261,6 +307,6 @@ def build_image_cache(
         file_bytes=file.stat().st_size if file.exists() else 0,
         reused=cache.reused,
         skipped=list(cache.skipped),
-        seconds=time.perf_counter() - start,
+        seconds=seconds,
     )
 

@@ -1,5 +1,11 @@
 """The dataset page: choose a folder of class sub-folders (or the bundled digits), see
-what the scan found, how it splits, and build the decoded-image cache.
+what the scan found, how it splits, and build the decoded-image cache; how unequal the
+classes are, the duplicates (and the ones that leak across the split), fix them in the
+folder (move or exclude an image, undoable), and preview the Train page's augmentation.
+
+The scan decodes every image once, into the image cache of the Train page's settings
+(netlib.data.scan_into_cache): a truncated file is found at once and the run that
+follows finds its images decoded.
 
 Everything long runs in workers (scan, thumbnails, split, cache) and reports progress;
 the scan and the cache build can be cancelled. Scans start once Keras and netlib have
@@ -43,16 +49,22 @@ from gui.tasks import (
     DIGITS,
     BackendInfo,
     CacheResult,
+    ScannedDataset,
     SplitCounts,
     build_image_cache,
-    scan_dataset,
+    scan_dataset_into_cache,
     split_counts,
 )
+from gui.widgets.augment_preview import AugmentPreview, augmented_batch
+from gui.widgets.class_balance import ClassBalanceView
+from gui.widgets.duplicates import ICON, DuplicatesView, find_duplicate_groups
+from gui.widgets.relabel_menu import RelabelActions, RelabelBar
 from gui.widgets.thumbnails import (
     MAX_CLASSES,
     THUMBNAIL_SIZE,
     ThumbnailGrid,
     decode_thumbnails,
+    decode_image_thumbnails,
     sample_paths,
 )
 from gui.workers import LatestOnly, Worker, describe_error
@@ -77,6 +89,10 @@ class DatasetPage(Page):
     thumbnails_ready = Signal()
     #: A cache build ended: carries a CacheResult, or None when it was cancelled.
     cache_finished = Signal(object)
+    #: The duplicates of the current dataset are on screen; carries the groups.
+    duplicates_shown = Signal(list)
+    #: An augmented batch is on screen.
+    preview_shown = Signal()
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -90,6 +106,15 @@ class DatasetPage(Page):
         self._splits = LatestOnly(self.workers, self)
         self._cache_worker: Worker | None = None
         self.chart = None  # a ClassChart, made when there are counts to show
+        self.image_cache = None  # the netlib ImageCache the scan decoded into
+        self.fingerprints = None  # the scanned images' (netlib.data.phash), once computed
+        self.duplicate_groups: list = []
+        #: Returns the Train page's TrainConfig (or None): its augmentation is previewed.
+        self.config_source = lambda: None
+        self._duplicates = LatestOnly(self.workers, self)
+        self._member_thumbnails = LatestOnly(self.workers, self)
+        self._preview = LatestOnly(self.workers, self)
+        self.relabel = RelabelActions(self)
 
         self._build_layout()
         self._connect()
@@ -166,11 +191,24 @@ class DatasetPage(Page):
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.thumbnails, "Thumbnails")
         self.tabs.addTab(self.skipped_table, "Skipped files")
+        self.balance_view = ClassBalanceView()
+        self.duplicates_view = DuplicatesView()
+        self.preview = AugmentPreview()
+        self.tabs.addTab(self.balance_view, "Class balance")
+        self.tabs.addTab(self.duplicates_view, "Duplicates")
+        self.tabs.addTab(self.preview, "Augmentation")
+        self.relabel.attach(self.duplicates_view.tree, self.duplicates_view.image_at)
+        self.relabel_bar = RelabelBar(self.relabel)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(self.tabs, 1)
+        right_layout.addWidget(self.relabel_bar)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setChildrenCollapsible(False)
         self.splitter.addWidget(left)
-        self.splitter.addWidget(self.tabs)
+        self.splitter.addWidget(right)
         self.splitter.setStretchFactor(1, 1)
         left.setMinimumWidth(300)
         self._default_sizes = True  # until settings say otherwise: see showEvent
@@ -257,12 +295,17 @@ class DatasetPage(Page):
         self.build_cache_button.clicked.connect(self.build_cache)
         self.cancel_cache_button.clicked.connect(self.cancel_cache)
         self._scans.busy_changed.connect(self._set_scanning)
+        self.relabel.changed.connect(lambda _change: self.rescan())
+        self.preview.draw_requested.connect(self.draw_preview)
+        self.tabs.currentChanged.connect(self._on_tab_shown)
 
     # -- Page hooks --------------------------------------------------------------------------
 
     def backend_ready(self, backend: BackendInfo) -> None:
         self._ready = True
-        self.rescan()
+        # After the window has connected the pages: the Train page's cache settings
+        # (announced then) are those the scan decodes into.
+        QTimer.singleShot(0, self.rescan)
 
     def restore_settings(self, settings: QSettings) -> None:
         source = read_str(settings, "source", DIGITS) or DIGITS
@@ -338,9 +381,10 @@ class DatasetPage(Page):
         self._clear_results()
         self.summary_label.setText(f"Scanning {_escape(self._source_name())}…")
         self._scans.submit(
-            scan_dataset,
+            scan_dataset_into_cache,
             self.source,
-            on_result=self._on_scanned,
+            self.cache_settings(),
+            on_result=self._on_scan_result,
             on_error=self._on_scan_error,
             on_progress=self._on_scan_progress,
             on_cancelled=self._on_scan_cancelled,
@@ -362,6 +406,29 @@ class DatasetPage(Page):
                           ("seed", self.seed_spin)):
             if key in values and spin.value() != values[key]:
                 spin.setValue(values[key])
+
+    def cache_settings(self) -> dict:
+        """The image cache this page builds: image_size, color_mode, resize."""
+        return {"image_size": self.size_spin.value(), "color_mode": self.color_combo.currentText(),
+                "resize": self.resize_combo.currentText()}
+
+    def draw_preview(self) -> None:
+        """Augment a batch of the cached images with the Train page's augmentation (in a
+        worker), a new random draw each time."""
+        if self.image_cache is None:
+            self.preview.set_message("Scan a dataset to preview its augmentation.")
+            return
+        config = self.config_source()
+        spec = getattr(config, "augment", None)
+        from netlib.augment_spec import format_text
+
+        described = format_text(spec) or "no augmentation (set one on the Train page)"
+        self._preview.submit(
+            augmented_batch, self.image_cache, spec, self.preview.draws,
+            on_result=lambda batch: self._on_preview(batch, f"Augmentation: {described}"),
+            on_error=lambda error: self.preview.set_message(describe_error(error)),
+            name="augmentation preview",
+        )
 
     def set_cache_settings(self, values: dict) -> None:
         """Show the image cache the Train page's run would use, so that "Build cache"
@@ -392,12 +459,12 @@ class DatasetPage(Page):
         if self.index is None or self._cache_worker is not None:
             return
         self._set_caching(True)
-        self.cache_bar.setRange(0, len(self.index.samples))
+        self.cache_bar.setRange(0, len(self.index.candidates))
         self.cache_bar.setValue(0)
         self.cache_label.setText("Decoding images…")
         self._cache_worker = self.workers.start(
             build_image_cache,
-            self.index.samples,
+            self.index.candidates,  # every listed file: the cache a run of the folder uses
             self.size_spin.value(),
             self.color_combo.currentText(),
             self.resize_combo.currentText(),
@@ -419,6 +486,15 @@ class DatasetPage(Page):
     def _on_scan_progress(self, progress: tuple[int, int]) -> None:
         _show_progress(self.scan_bar, progress)
 
+    def _on_scan_result(self, scanned: ScannedDataset) -> None:
+        self.image_cache = scanned.cache
+        if scanned.result is not None:
+            self._on_cache_built(scanned.result)
+        self._on_scanned(scanned.index)
+        self.relabel.set_dataset(scanned.index.root, scanned.index.classes)
+        if self.tabs.currentWidget() is self.preview:
+            self.draw_preview()
+
     def _on_scanned(self, index) -> None:
         self.index = index
         counts = index.counts
@@ -432,6 +508,7 @@ class DatasetPage(Page):
             parts.append("the folder's own train/validation/test split is kept")
         self.summary_label.setText(f"{_escape(self._source_name())}: " + " · ".join(parts))
         self._show_counts(counts)
+        self.balance_view.set_balance(index.balance(), index.split_counts() or None)
         self._show_skipped(index)
         self._start_thumbnails(index)
         self.update_split()
@@ -490,11 +567,54 @@ class DatasetPage(Page):
             f"train {counts.train:,} · validation {counts.validation:,} · test {counts.test:,}"
         )
         self.split_label.setProperty("invalid", False)
+        if self.index is not None:
+            self.balance_view.set_balance(self.index.balance(), counts.per_class)
+            self._find_duplicates()  # the leakage flags follow the split
         self.split_ready.emit(counts)
+
+    # -- duplicates and the augmentation preview -------------------------------------------
+
+    def _find_duplicates(self) -> None:
+        if self.index is None:
+            return
+        self.duplicates_view.set_searching("Looking for duplicates…")
+        parts = self.split.parts if self.split is not None else None
+        index = self.index
+        self._duplicates.submit(
+            find_duplicate_groups, index, self.fingerprints, self.image_cache, parts,
+            on_result=lambda found: self._on_duplicates(index, *found),
+            on_error=lambda error: self.duplicates_view.set_searching(describe_error(error)),
+            name="duplicates",
+        )
+
+    def _on_duplicates(self, index, groups: list, prints) -> None:
+        if index is not self.index:
+            return
+        self.fingerprints = prints
+        self.duplicate_groups = groups
+        self.duplicates_view.set_groups(groups, index.root, index.classes)
+        leaks = sum("leakage" in g.flags for g in groups)
+        self.tabs.setTabText(self.tabs.indexOf(self.duplicates_view),
+                             f"Duplicates ({len(groups):,}{', ' + str(leaks) + ' leaking' if leaks else ''})")
+        self._member_thumbnails.submit(
+            decode_image_thumbnails, self.duplicates_view.member_paths(), ICON,
+            on_progress=lambda batch: [self.duplicates_view.set_thumbnail(p, i) for p, i in batch],
+            name="duplicate thumbnails",
+        )
+        self.duplicates_shown.emit(groups)
+
+    def _on_preview(self, batch, description: str) -> None:
+        self.preview.show_batch(batch, description)
+        self.preview_shown.emit()
+
+    def _on_tab_shown(self, index: int) -> None:
+        if self.tabs.widget(index) is self.preview and self.preview.batch is None:
+            self.draw_preview()
 
     def _show_split_error(self, message: str) -> None:
         self.split = None
         self.split_label.setText(f'<span style="color:#b03030">{_escape(message)}</span>')
+        self._find_duplicates()  # without leakage flags
 
     # -- cache ----------------------------------------------------------------------------------
 
@@ -530,6 +650,13 @@ class DatasetPage(Page):
     def _clear_results(self) -> None:
         self.index = None
         self.split = None
+        self.image_cache = None
+        self.fingerprints = None
+        self.duplicate_groups = []
+        self._duplicates.cancel()
+        self.balance_view.set_balance(None)
+        self.duplicates_view.set_groups([], Path("."), [])
+        self.duplicates_view.set_searching("No duplicates searched yet.")
         self._thumbnails.cancel()
         self._splits.cancel()
         self.thumbnails.clear()

@@ -144,3 +144,22 @@ def _plural(n: int, word: str) -> str:
 
 def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def decode_image_thumbnails(paths: list, size: int, context) -> None:
+    """Job: thumbnails of `paths`, reported as lists of (path, QImage) as they decode (a
+    file that fails is left out)."""
+    from netlib.data import ImageError, decode_image
+
+    batch = []
+    for path in paths:
+        context.check()
+        try:
+            batch.append((path, to_thumbnail(decode_image(path), size)))
+        except ImageError:
+            continue
+        if len(batch) >= 24:
+            context.report(batch)
+            batch = []
+    if batch:
+        context.report(batch)

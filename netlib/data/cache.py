@@ -32,7 +32,7 @@ import numpy as np
 from numpy.lib.format import open_memmap
 
 from netlib.data.decode import COLOR_MODES, RESIZE_MODES, _check_choice, decode_image, normalize_size
-from netlib.data.errors import DatasetError, ImageError
+from netlib.data.errors import CacheTooLarge, DatasetError, ImageError
 from netlib.data.parallel import default_workers, parallel_map
 from netlib.data.scanning import DatasetIndex, Sample, Skipped, scan
 from netlib.runs import (
@@ -147,7 +147,8 @@ def build_cache(
             and raises :class:`netlib.data.Cancelled`.
 
     Raises:
-        ValueError: no samples, a bad size / mode, or not enough free disk space.
+        ValueError: no samples, a bad size / mode; CacheTooLarge (a ValueError): not
+            enough free disk space.
         DatasetError (a ValueError): not one of the images could be decoded.
         Cancelled: `cancel()` returned True.
     """
@@ -442,7 +443,7 @@ def _copy_rows(images: np.ndarray, rows: list[int], destination: Path) -> None:
 def _check_free_space(folder: Path, needed: int) -> None:
     free = shutil.disk_usage(folder).free
     if needed > free:
-        raise ValueError(
+        raise CacheTooLarge(
             f"The image cache needs {needed / 2**30:.1f} GiB in {folder}, which has "
             f"{free / 2**30:.1f} GiB free: free some space, choose a smaller image size, "
             f"or set {CACHE_DIR_VARIABLE} to a folder on a larger disk."

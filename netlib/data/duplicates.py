@@ -9,19 +9,23 @@ Two kinds of duplicates:
 
 - exact: the same bytes (SHA-256 of the file). Only files of equal size can be equal, so
   only those are read and hashed.
-- near: the same picture re-encoded, resized or lightly edited: a perceptual hash of the
-  decoded image (pHash: the signs of the 8x8 lowest frequencies of the 32x32 grey
-  image's DCT against their median; Zauner 2010, as ``imagehash.phash`` computes it),
-  compared by Hamming distance. Written here in a few lines of numpy rather than taken
-  from ``imagehash``, which would bring PyWavelets for hashes ConvLab does not use:
-  measured on planted copies (benchmarks/duplicates.py), it finds every re-encoded,
-  resized and copied image and groups no distinct ones.
+- near: the same picture re-encoded or resized. Each decoded image's fingerprint
+  (netlib.data.phash) holds its 64-bit perceptual hash (pHash, as ``imagehash.phash``
+  computes it) and a 16x16 colour thumbnail. Two images are near duplicates when their
+  hashes are at most :data:`NEAR_DISTANCE` bits apart (the candidates: all pairs
+  compared, about 1e9 a second) and their thumbnails differ by at most
+  :data:`NEAR_DIFFERENCE` levels on average (the confirmation: a hash is blind to
+  colour, and alone links distinct pictures of one layout, then chains of them into
+  large groups). Images smaller than 32 pixels a side are too small to tell a copy from
+  a similar picture and take part in exact duplicates only.
+  Written here in numpy rather than taken from ``imagehash`` (which would bring
+  PyWavelets, for hashes ConvLab does not use): the hash is the same, and
+  benchmarks/duplicates.py measures the search on planted copies.
 
-Images within :data:`NEAR_DISTANCE` bits of each other are linked, and a group is a set
-of linked images (connected components). A group is "exact" when all its members have
-the same bytes, else "near". It is flagged "label conflict" when its members are filed
-under more than one class and "leakage" when they fall in more than one part of the
-split (a copy in validation or test of a training image makes validation flatter).
+Linked images form a group (connected components). A group is "exact" when all its
+members have the same bytes, else "near". It is flagged "label conflict" when its members
+are filed under more than one class and "leakage" when they fall in more than one part of
+the split (a copy in validation or test of a training image makes validation flatter).
 :func:`netlib.data.split` can keep each group within one part (`keep_together`).
 """
 
@@ -35,24 +39,30 @@ from pathlib import Path
 
 import numpy as np
 
-from netlib.data.decode import decode_image
+from netlib.data.decode import check_image, decode_image
 from netlib.data.errors import ImageError
 from netlib.data.parallel import parallel_map
-from netlib.data.phash import HASH_SIDE, perceptual_hash
+from netlib.data.phash import HASH_SIDE, Fingerprint, fingerprint
 from netlib.data.scanning import DatasetIndex, Sample
 
 __all__ = [
     "NEAR_DISTANCE",
+    "NEAR_DIFFERENCE",
     "DUPLICATE_FLAGS",
     "DuplicateGroup",
-    "perceptual_hashes",
+    "fingerprints",
     "find_duplicates",
 ]
 
-#: Hashes at most this many bits apart (of 64) are near duplicates. Re-encoding and
-#: resizing move a hash by 0-4 bits; distinct photos lie about 32 apart, and of two
-#: random hashes 1 pair in 4e9 comes this close.
-NEAR_DISTANCE = 8
+#: Hashes at most this many bits apart (of 64) are candidates. Re-encoding (JPEG quality
+#: 40) and resizing (60%) moved a hash by up to 12 bits from its original, 4 or less for
+#: 9 copies in 10 (benchmarks/duplicates.py); two random hashes come this close once in
+#: 5 million pairs, and the thumbnails decide.
+NEAR_DISTANCE = 12
+#: ... and near duplicates when their 16x16 colour thumbnails differ by at most this much
+#: (mean absolute difference, of 255): planted copies differed from their originals by
+#: 3.2 at most, distinct images with hashes that close by 17.9 at least.
+NEAR_DIFFERENCE = 8.0
 #: The flags a group can carry.
 DUPLICATE_FLAGS = ("label conflict", "leakage")
 
@@ -82,44 +92,45 @@ class DuplicateGroup:
         }
 
 
-def perceptual_hashes(
+def fingerprints(
     samples: Sequence[Sample],
     *,
     cache=None,
     workers: int | None = None,
     progress: ProgressCallback | None = None,
     cancel: Callable[[], bool] | None = None,
-) -> dict[Path, int]:
-    """The pHash of each sample that decodes, by path: from the rows of `cache` (an
-    ImageCache holding the samples: no file is decoded again) where it has them, else
-    decoded from the file at reduced scale (the hash needs 32x32 pixels)."""
+) -> dict[Path, Fingerprint]:
+    """The fingerprint of each sample that decodes, by path: from the rows of `cache` (an
+    ImageCache holding the samples: no image is decoded again, only its header read for
+    its size) where it has them, else decoded from the file at reduced scale."""
     rows = {str(p): r for r, p in enumerate(cache.paths)} if cache is not None else {}
-    hashes: dict[Path, int] = {}
 
-    def hash_of(sample: Sample) -> int | None:
-        row = rows.get(str(sample.path))
-        if row is not None:
-            return perceptual_hash(cache.images[row])
+    def fingerprint_of(sample: Sample) -> Fingerprint | None:
         try:
-            return perceptual_hash(decode_image(sample.path, size=HASH_SIDE, color_mode="grayscale"))
+            side = min(check_image(sample.path))
+            row = rows.get(str(sample.path))
+            if row is not None:
+                return fingerprint(cache.images[row], side)
+            return fingerprint(decode_image(sample.path, size=HASH_SIDE), side)
         except ImageError:
             return None
 
-    found = parallel_map(hash_of, samples, workers=workers, progress=progress,
-                         cancel=cancel, what="hashing")
-    for sample, value in found:
-        if value is not None:
-            hashes[sample.path] = value
-    return hashes
+    found = parallel_map(fingerprint_of, samples, workers=workers, progress=progress,
+                         cancel=cancel, what="fingerprinting")
+    return {sample.path: value for sample, value in found if value is not None}
+
+
+_fingerprints = fingerprints  # find_duplicates' argument of that name hides the function
 
 
 def find_duplicates(
     index: DatasetIndex,
     *,
     parts: Mapping[Path, str] | object | None = None,
-    hashes: Mapping[Path, int] | None = None,
+    fingerprints: Mapping[Path, Fingerprint] | None = None,
     cache=None,
-    distance: int = NEAR_DISTANCE,
+    distance: int | None = NEAR_DISTANCE,
+    difference: float = NEAR_DIFFERENCE,
     workers: int | None = None,
     progress: ProgressCallback | None = None,
     cancel: Callable[[], bool] | None = None,
@@ -130,26 +141,29 @@ def find_duplicates(
         parts: the part of each image: a :class:`~netlib.data.Split` or {path: part};
             default the folder's own split where it has one. Without one, no group is
             flagged "leakage".
-        hashes: perceptual hashes already computed ({path: hash}); default
-            :func:`perceptual_hashes` (from `cache` where given).
-        distance: the largest Hamming distance of near duplicates (0: exact only).
-        progress: ``progress(done, total)`` while hashing.
+        fingerprints: computed already ({path: Fingerprint}); default the index's (a
+            scan that decoded), else :func:`fingerprints` (from `cache` where given).
+        distance: the largest Hamming distance of near-duplicate hashes (None: exact
+            duplicates only).
+        difference: the largest mean difference of near duplicates' thumbnails.
+        progress: ``progress(done, total)`` while fingerprinting.
     """
     samples = list(index.samples)
-    if hashes is None:
-        hashes = perceptual_hashes(samples, cache=cache, workers=workers,
-                                   progress=progress, cancel=cancel)
+    if fingerprints is None:
+        fingerprints = index.fingerprints or _fingerprints(
+            samples, cache=cache, workers=workers, progress=progress, cancel=cancel)
     contents = _content_ids(samples, workers)
     links = _UnionFind(len(samples))
     first_with: dict[str, int] = {}
     for i, content in enumerate(contents):
         if content is not None:
             links.union(first_with.setdefault(content, i), i)
-    if distance > 0:
-        hashed = [i for i, s in enumerate(samples) if s.path in hashes]
-        values = np.array([hashes[samples[i].path] for i in hashed], dtype=np.uint64)
-        for a, b in _near_pairs(values, distance):
-            links.union(hashed[a], hashed[b])
+    if distance is not None:
+        large = [i for i, s in enumerate(samples)
+                 if s.path in fingerprints and fingerprints[s.path].side >= HASH_SIDE]
+        prints = [fingerprints[samples[i].path] for i in large]
+        for a, b in _near_pairs(prints, distance, difference):
+            links.union(large[a], large[b])
     part_of = _parts(samples, parts)
     groups = []
     for members in links.groups():
@@ -203,18 +217,24 @@ def _sha256(path: Path) -> str | None:
         return None
 
 
-def _near_pairs(values: np.ndarray, distance: int):
-    """(i, j), i < j, of the hashes at most `distance` bits apart: all pairs compared,
-    a block of rows at a time (XOR and a population count: about 1e9 pairs a second)."""
-    count = len(values)
-    block = max(1, (1 << 22) // max(count, 1))
-    for start in range(0, count, block):
-        rows = values[start : start + block]
-        apart = np.bitwise_count(rows[:, None] ^ values[None, :])
-        for a, b in zip(*np.nonzero(apart <= distance)):
-            i = start + int(a)
-            if i < int(b):
-                yield i, int(b)
+def _near_pairs(prints: Sequence[Fingerprint], distance: int, difference: float):
+    """(i, j), i < j, of the fingerprints whose hashes are at most `distance` bits apart
+    (all pairs, a block of rows at a time: XOR and a population count) and whose
+    thumbnails differ by at most `difference` on average."""
+    if len(prints) < 2:
+        return
+    values = np.array([p.hash for p in prints], dtype=np.uint64)
+    thumbnails = np.stack([p.thumbnail.reshape(-1) for p in prints]).astype(np.int16)
+    block = max(1, (1 << 22) // len(values))
+    for start in range(0, len(values), block):
+        apart = np.bitwise_count(values[start : start + block, None] ^ values[None, :])
+        rows, columns = np.nonzero(apart <= distance)
+        rows = rows + start
+        keep = rows < columns
+        rows, columns = rows[keep], columns[keep]
+        differ = np.abs(thumbnails[rows] - thumbnails[columns]).mean(axis=1)
+        close = differ <= difference
+        yield from zip(rows[close].tolist(), columns[close].tolist())
 
 
 class _UnionFind:
