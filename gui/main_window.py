@@ -10,7 +10,8 @@ a run that ends appears on the Results, Predict and Runs pages; the Runs page's 
 where the Train page makes runs; the Runs page opens a run in Results or Predict or
 resumes it in Train; the Dataset and Train pages show one split (validation, test,
 seed), whichever of them it is changed on; and the Dataset page's image cache follows
-the Train page's size, colour and resize, so the cache it builds is the one a run uses.
+the Train page's size, colour and resize, so the cache it builds is the one a run uses,
+and its augmentation preview the Train page's augmentation.
 
 Drops go to the page showing if it takes them, else to the first page that does: one
 folder to the Dataset page (a dataset), image files to the Predict page. The Predict page
@@ -201,8 +202,10 @@ class MainWindow(QMainWindow):
         train.set_split_settings(dataset.split_settings())
         dataset.split_settings_changed.connect(train.set_split_settings)
         train.split_settings_changed.connect(dataset.set_split_settings)
-        # The cache the Dataset page builds is the one the Train page's run will use.
+        # The cache the Dataset page builds is the one the Train page's run will use, and
+        # its augmentation preview shows the Train page's augmentation.
         train.cache_settings_changed.connect(dataset.set_cache_settings)
+        dataset.config_source = train.current_config
         train.validate()  # announce the current form's settings once
         self.backend_ready.emit(backend)
 

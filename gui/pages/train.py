@@ -640,6 +640,10 @@ class TrainPage(Page):
                                               "resize": config.resize})
         self._set_running(self.is_training())
 
+    def current_config(self):
+        """The form's TrainConfig, or None while it is refused (other pages read it)."""
+        return self._form_config(quiet=True)
+
     def _form_config(self, quiet: bool = False):
         """The form's TrainConfig, or None (with the reason shown unless `quiet`)."""
         if self.backend is None:

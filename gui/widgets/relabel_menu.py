@@ -41,19 +41,29 @@ class RelabelActions(QObject):
         self.root: Path | None = None
         self.classes: list[str] = []
         self.last = None  # the latest Change made or undone here
+        self._now: dict[str, str] = {}  # a path as a gallery knows it -> where the file is now
 
     def set_dataset(self, root: str | Path | None, classes: Sequence[str]) -> None:
         """The folder the images belong to, and its classes (the menu's targets)."""
-        self.root = Path(root) if root is not None else None
+        import os
+
+        root = Path(os.path.realpath(root)) if root is not None else None
+        if root != self.root:
+            self._now = {}
+        self.root = root
         self.classes = list(classes)
+
+    def current(self, path: str | Path) -> str:
+        """Where an image a gallery shows at `path` is now, after the changes made here."""
+        return self._now.get(str(path), str(path))
 
     # -- the changes ---------------------------------------------------------------------
 
     def move(self, path: str | Path, to_class: str):
-        return self._run(lambda journal: journal.move(path, to_class))
+        return self._run(lambda journal: journal.move(self.current(path), to_class))
 
     def exclude(self, path: str | Path):
-        return self._run(lambda journal: journal.exclude(path))
+        return self._run(lambda journal: journal.exclude(self.current(path)))
 
     def undo(self):
         return self._run(lambda journal: journal.undo(), "Nothing to undo.")
@@ -79,9 +89,21 @@ class RelabelActions(QObject):
         if not changes and nothing:
             self.failed.emit(nothing)
         for one in changes:
+            self._follow(one)
             self.last = one
             self.changed.emit(one)
         return result
+
+    def _follow(self, change) -> None:
+        """Keep `current` right: the file of `change` is now where it put it."""
+        if change.state == "done":
+            was, now = self.root / change.source, self.root / change.target
+        else:
+            was, now = self.root / change.target, self.root / (change.restored or change.source)
+        self._now.setdefault(str(was), str(was))
+        for known, where in list(self._now.items()):
+            if where == str(was):
+                self._now[known] = str(now)
 
     # -- the menu ------------------------------------------------------------------------
 
