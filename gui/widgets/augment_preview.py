@@ -5,15 +5,24 @@ layers in training mode, drawn again on every click of "Draw again"."""
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import QSize, Signal
+from PySide6.QtGui import QIcon, QPixmap
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from gui.widgets.thumbnails import to_thumbnail
 
 __all__ = ["AugmentPreview", "augmented_batch", "PREVIEW_IMAGES"]
 
 PREVIEW_IMAGES = 16
-_COLUMNS = 8
 _TILE = 96
 
 
@@ -50,34 +59,30 @@ class AugmentPreview(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.label, 1)
         top.addWidget(self.draw_button)
-        self.grid = QGridLayout()
-        self.grid.setSpacing(4)
-        self.tiles: list[QLabel] = []
-        for i in range(PREVIEW_IMAGES):
-            tile = QLabel()
-            tile.setFixedSize(_TILE + 4, _TILE + 4)
-            tile.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            tile.setObjectName("thumbnail")
-            self.grid.addWidget(tile, i // _COLUMNS, i % _COLUMNS)
-            self.tiles.append(tile)
+        # A list in icon mode: the tiles flow into as many columns as the width allows.
+        self.tiles = QListWidget()
+        self.tiles.setViewMode(QListView.ViewMode.IconMode)
+        self.tiles.setResizeMode(QListView.ResizeMode.Adjust)
+        self.tiles.setMovement(QListView.Movement.Static)
+        self.tiles.setIconSize(QSize(_TILE, _TILE))
+        self.tiles.setGridSize(QSize(_TILE + 8, _TILE + 8))
+        self.tiles.setSelectionMode(QListView.SelectionMode.NoSelection)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 4, 0, 0)
         layout.addLayout(top)
-        layout.addLayout(self.grid)
-        layout.addStretch(1)
+        layout.addWidget(self.tiles, 1)
         self.draw_button.clicked.connect(self.draw_requested)
 
     def show_batch(self, batch: np.ndarray, description: str) -> None:
         """Show a uint8 batch; `description` says which augmentation made it."""
-        from PySide6.QtGui import QPixmap
-
         self.batch = batch
         self.draws += 1
         self.label.setText(description)
-        for tile, image in zip(self.tiles, batch):
-            tile.setPixmap(QPixmap.fromImage(to_thumbnail(image, _TILE)))
-        for tile in self.tiles[len(batch):]:
-            tile.clear()
+        self.tiles.clear()
+        for image in batch:
+            item = QListWidgetItem(QIcon(QPixmap.fromImage(to_thumbnail(image, _TILE))), "")
+            item.setSizeHint(QSize(_TILE + 8, _TILE + 8))
+            self.tiles.addItem(item)
 
     def set_message(self, text: str) -> None:
         self.label.setText(text)

@@ -201,7 +201,9 @@ def prepare_data(
 
 class MultiHeadBatches(keras.utils.PyDataset):
     """Batches for a model with several heads (GoogLeNet's auxiliary classifiers): the
-    same labels for every head, as `{output_name: labels}`."""
+    same labels for every head, as `{output_name: labels}`; sample weights (class
+    weights), when the batches carry them, as one array, which Keras applies to every
+    head."""
 
     def __init__(self, batches, output_names: tuple[str, ...]):
         super().__init__(
@@ -216,8 +218,8 @@ class MultiHeadBatches(keras.utils.PyDataset):
         return len(self.batches)
 
     def __getitem__(self, index):
-        images, labels = self.batches[index]
-        return images, {name: labels for name in self.output_names}
+        images, labels, *weights = self.batches[index]
+        return (images, {name: labels for name in self.output_names}, *weights)
 
     def on_epoch_end(self) -> None:
         self.batches.on_epoch_end()
