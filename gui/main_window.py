@@ -9,7 +9,8 @@ Architectures page and the dataset scanned on the Dataset page become the Train 
 a run that ends appears on the Results, Predict and Runs pages; the Runs page's folder is
 where the Train page makes runs; the Runs page opens a run in Results or Predict or
 resumes it in Train; the Dataset and Train pages show one split (validation, test,
-seed), whichever of them it is changed on; and the Dataset page's image cache follows
+seed), whichever of them it is changed on; an image moved from the Results page is
+moved in the folder the Dataset page shows; and the Dataset page's image cache follows
 the Train page's size, colour and resize, so the cache it builds is the one a run uses,
 and its augmentation preview the Train page's augmentation.
 
@@ -234,6 +235,9 @@ class MainWindow(QMainWindow):
         runs.open_predict.connect(lambda run: self._open_run_in(predict, run))
         runs.resume_requested.connect(lambda run: self._open_run_in(train, run))
         runs.runs_deleted.connect(lambda _deleted: results.refresh_runs())
+        # An image moved or excluded from the Results page: the Dataset page shows the folder.
+        results.relabel.changed.connect(
+            lambda _change: dataset.folder_changed(results.relabel.root))
 
     def _on_run_started(self, run_dir: Path) -> None:
         runs = self.page("runs")

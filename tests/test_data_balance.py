@@ -137,7 +137,7 @@ def unbalanced_digits(tmp_path_factory):
 @pytest.mark.parametrize("settings", [{"class_weight": "balanced"}, {"sampling": "balanced"}])
 def test_lenet_trains_with_either_on_an_unbalanced_folder_and_the_run_says_so(unbalanced_digits, tmp_path, settings):
     assert scan(unbalanced_digits).balance().warning  # 40 against 8
-    config = TrainConfig.for_model("lenet5", unbalanced_digits, epochs=2, **settings)
+    config = TrainConfig.for_model("lenet5", unbalanced_digits, epochs=1, **settings)
     logged = []
     outcome = Trainer(config, runs_dir=tmp_path).fit(events=lambda e: logged.append(getattr(e, "text", "")))
     assert isinstance(outcome, Finished), getattr(outcome, "details", outcome)

@@ -407,6 +407,14 @@ class DatasetPage(Page):
             if key in values and spin.value() != values[key]:
                 spin.setValue(values[key])
 
+    def folder_changed(self, root: str | Path) -> None:
+        """Files of `root` were moved (a relabel on another page): scan again if it is
+        the folder shown."""
+        import os
+
+        if self.index is not None and os.path.realpath(self.index.root) == os.path.realpath(root):
+            self.rescan()
+
     def cache_settings(self) -> dict:
         """The image cache this page builds: image_size, color_mode, resize."""
         return {"image_size": self.size_spin.value(), "color_mode": self.color_combo.currentText(),
