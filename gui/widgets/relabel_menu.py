@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMenu,
     QPushButton,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -149,11 +150,16 @@ class RelabelBar(QWidget):
         self.undo_button = QPushButton("Undo")
         self.undo_all_button = QPushButton("Undo all")
         self.redo_button = QPushButton("Redo")
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 2, 0, 2)
-        layout.addWidget(self.label, 1)
+        # The message above the buttons: the bar adds no width to the page beside it.
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
         for button in (self.undo_button, self.undo_all_button, self.redo_button):
-            layout.addWidget(button)
+            buttons.addWidget(button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 2, 0, 2)
+        layout.setSpacing(2)
+        layout.addWidget(self.label)
+        layout.addLayout(buttons)
         self.undo_button.clicked.connect(actions.undo)
         self.undo_all_button.clicked.connect(actions.undo_all)
         self.redo_button.clicked.connect(actions.redo)
