@@ -181,7 +181,7 @@ def _parts(folder: RunFolder, loaded: LoadedModel, data, split: str) -> tuple[di
                 f"evaluate on (--data FOLDER)" + ("" if split == "all" else " or another --split") + "."
             )
         return parts, []
-    index = datalib.scan(data)
+    index = datalib.scan(data, verify=False)  # the cache build's decode checks each file
     known = {name: i for i, name in enumerate(loaded.classes)}
     unknown = [name for name in index.classes if name not in known]
     if unknown:
