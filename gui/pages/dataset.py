@@ -58,7 +58,7 @@ from gui.tasks import (
 from gui.widgets.augment_preview import AugmentPreview, augmented_batch
 from gui.widgets.class_balance import ClassBalanceView
 from gui.widgets.duplicates import ICON, DuplicatesView, find_duplicate_groups
-from gui.widgets.relabel_menu import RelabelActions, RelabelBar
+from gui.widgets.relabel_menu import RelabelActions, with_relabel_bar
 from gui.widgets.thumbnails import (
     MAX_CLASSES,
     THUMBNAIL_SIZE,
@@ -198,12 +198,7 @@ class DatasetPage(Page):
         self.tabs.addTab(self.duplicates_view, "Duplicates")
         self.tabs.addTab(self.preview, "Augmentation")
         self.relabel.attach(self.duplicates_view.tree, self.duplicates_view.image_at)
-        self.relabel_bar = RelabelBar(self.relabel)
-        right = QWidget()
-        right_layout = QVBoxLayout(right)
-        right_layout.setContentsMargins(0, 0, 0, 0)
-        right_layout.addWidget(self.tabs, 1)
-        right_layout.addWidget(self.relabel_bar)
+        right, self.relabel_bar = with_relabel_bar(self.tabs, self.relabel)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setChildrenCollapsible(False)

@@ -38,15 +38,13 @@ from gui.pages.base import Page
 from gui.settings import read_json, write_json
 from gui.tasks import BackendInfo
 from gui.widgets.gallery import Gallery, GalleryItem
-from gui.widgets.relabel_menu import RelabelActions, RelabelBar
-from gui.widgets.thumbnails import to_thumbnail
+from gui.widgets.relabel_menu import RelabelActions, with_relabel_bar
+from gui.widgets.thumbnails import decode_image_thumbnails
 from gui.widgets.top_losses import MostConfusedView, TopLossesView
 from gui.workers import LatestOnly, Worker, describe_error
 from netlib.runs import DEFAULT_RUNS_DIR, RunFolder
 
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter  # numbers
-
-THUMBNAIL_BATCH = 24  # thumbnails sent to the GUI thread per progress report
 
 # -- jobs (run in workers; no Qt) -------------------------------------------------------
 
@@ -109,22 +107,8 @@ def correct_images(run_dir: Path, evaluation: dict, label: int, context) -> list
     return items
 
 
-def decode_gallery_thumbnails(paths: list[str], size: int, context) -> None:
-    """Job: thumbnails of `paths`, reported as lists of (path, QImage) as they decode."""
-    from netlib.data import ImageError, decode_image
-
-    batch = []
-    for path in paths:
-        context.check()
-        try:
-            batch.append((path, to_thumbnail(decode_image(path), size)))
-        except ImageError:
-            continue
-        if len(batch) >= THUMBNAIL_BATCH:
-            context.report(batch)
-            batch = []
-    if batch:
-        context.report(batch)
+# Job: thumbnails of paths, reported as lists of (path, QImage) as they decode.
+decode_gallery_thumbnails = decode_image_thumbnails
 
 
 # -- the page -----------------------------------------------------------------------------
@@ -243,12 +227,7 @@ class ResultsPage(Page):
         self.tabs.addTab(self.most_confused, "Most confused")
         self.relabel.attach(self.gallery.view, self._gallery_image_at)
         self.relabel.attach(self.top_losses.view, self._loss_image_at)
-        self.relabel_bar = RelabelBar(self.relabel)
-        right = QWidget()
-        right_layout = QVBoxLayout(right)
-        right_layout.setContentsMargins(0, 0, 0, 0)
-        right_layout.addWidget(self.tabs, 1)
-        right_layout.addWidget(self.relabel_bar)
+        right, self.relabel_bar = with_relabel_bar(self.tabs, self.relabel)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setChildrenCollapsible(False)

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-__all__ = ["RelabelActions", "RelabelBar", "describe_change"]
+__all__ = ["RelabelActions", "RelabelBar", "describe_change", "with_relabel_bar"]
 
 
 class RelabelActions(QObject):
@@ -177,3 +177,14 @@ def describe_change(change) -> str:
     if change.action == "move":
         return f"Moved {change.source} to class {change.to_class}: now {change.target}."
     return f"Excluded {change.source}: now {change.target} (undo puts it back)."
+
+
+def with_relabel_bar(content: QWidget, actions: RelabelActions) -> tuple[QWidget, RelabelBar]:
+    """`content` (a page's tabs) above a RelabelBar for `actions`, in one widget."""
+    bar = RelabelBar(actions)
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(content, 1)
+    layout.addWidget(bar)
+    return box, bar

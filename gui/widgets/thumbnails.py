@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 THUMBNAIL_SIZE = 64  # an 8x8 digit at 8x: every pixel a crisp 8x8 square
 PER_CLASS = 8
 MAX_CLASSES = 60
+THUMBNAIL_BATCH = 24  # thumbnails sent to the GUI thread per progress report
 
 
 def sample_paths(index, per_class: int = PER_CLASS, max_classes: int = MAX_CLASSES):
@@ -158,7 +159,7 @@ def decode_image_thumbnails(paths: list, size: int, context) -> None:
             batch.append((path, to_thumbnail(decode_image(path), size)))
         except ImageError:
             continue
-        if len(batch) >= 24:
+        if len(batch) >= THUMBNAIL_BATCH:
             context.report(batch)
             batch = []
     if batch:

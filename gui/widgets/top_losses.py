@@ -11,109 +11,78 @@ true class, the top-5 bars and, once the image was moved or excluded, where it w
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPoint, Qt, Signal
-from PySide6.QtGui import QImage, QPainter
+from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
+from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QListView,
-    QStyle,
-    QStyledItemDelegate,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from gui.widgets.gallery import CARD
-from gui.widgets.topk_bars import TEXT_COLOR, WRONG_COLOR, paint_card, paint_top_k
+from gui.widgets.gallery import GalleryDelegate, GalleryItem, GalleryModel, ItemRole, card_view
+from gui.widgets.topk_bars import TEXT_COLOR, WRONG_COLOR
 
 __all__ = ["LossItem", "TopLossesView", "MostConfusedView", "PART_LABELS"]
 
 #: How each part is named in the part chooser.
 PART_LABELS = {"train": "training images", "validation": "validation images",
                "test": "test images", "folder": "the folder evaluated"}
-_ItemRole = Qt.ItemDataRole.UserRole + 1
 
 
 @dataclasses.dataclass(frozen=True)
-class LossItem:
-    """One image of a top-losses list: evaluation.json's entry."""
+class LossItem(GalleryItem):
+    """One image of a top-losses list (evaluation.json's entry): a gallery item with its
+    loss."""
 
-    path: str
-    true: str
-    predicted: str
-    loss: float
-    top: tuple[tuple[str, float], ...]
+    loss: float = 0.0
 
     @classmethod
     def from_entry(cls, entry: dict) -> LossItem:
-        return cls(entry["path"], entry["true"], entry["predicted"], float(entry["loss"]),
-                   tuple((t["class"], float(t["probability"])) for t in entry["top5"]))
+        return cls(entry["path"], entry["true"], entry["predicted"],
+                   tuple((t["class"], float(t["probability"])) for t in entry["top5"]),
+                   float(entry["loss"]))
 
 
-class _LossModel(QAbstractListModel):
+class _LossModel(GalleryModel):
+    """The gallery's model in the list's own order (highest loss first), knowing where a
+    relabel put each image."""
+
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.items: list[LossItem] = []
-        self.thumbnails: dict[str, QImage] = {}
         self.now: dict[str, tuple[str, str]] = {}  # original path -> (current path, note)
 
-    def set_items(self, items: Sequence[LossItem]) -> None:
+    def _refresh(self) -> None:
         self.beginResetModel()
-        self.items = list(items)
+        self.shown = list(self.items)
         self.endResetModel()
 
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self.items)
-
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not 0 <= index.row() < len(self.items):
-            return None
-        item = self.items[index.row()]
-        if role == _ItemRole:
-            return item
-        if role == Qt.ItemDataRole.ToolTipRole:
+        item = super().data(index, ItemRole)
+        if role == Qt.ItemDataRole.ToolTipRole and item is not None:
             return self.now.get(item.path, (item.path, ""))[0]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return f"{item.true}: loss {item.loss:.2f}"
-        return None
+        return super().data(index, role)
 
     def refresh(self) -> None:
-        if self.items:
-            self.dataChanged.emit(self.index(0), self.index(len(self.items) - 1))
+        if self.shown:
+            self.dataChanged.emit(self.index(0), self.index(len(self.shown) - 1))
 
 
-class _LossDelegate(QStyledItemDelegate):
-    def __init__(self, model: _LossModel, parent=None):
-        super().__init__(parent)
-        self.model = model
+class _LossDelegate(GalleryDelegate):
+    """The gallery's card, titled with the loss and where a relabel put the image."""
 
-    def sizeHint(self, option, index):
-        return CARD
-
-    def paint(self, painter: QPainter, option, index) -> None:
-        item: LossItem = index.data(_ItemRole)
-        if item is None:
-            return
+    def title(self, item: LossItem) -> tuple[str, QColor]:
         note = self.model.now.get(item.path, ("", ""))[1]
-        verdict = "right" if item.true == item.predicted else f"predicted {item.predicted}"
-        painter.save()
-        bars = paint_card(
-            painter, option.rect.adjusted(3, 3, -3, -3),
-            selected=bool(option.state & QStyle.StateFlag.State_Selected),
-            thumbnail=self.model.thumbnails.get(item.path),
-            title=(f"{note} · " if note else "") + f"loss {item.loss:.2f} · true {item.true} · {verdict}",
-            title_color=TEXT_COLOR if item.true == item.predicted and not note else WRONG_COLOR,
-        )
-        paint_top_k(painter, bars, item.top, item.true)
-        painter.restore()
+        verdict = "right" if item.correct else f"predicted {item.predicted}"
+        text = (f"{note} · " if note else "") + f"loss {item.loss:.2f} · true {item.true} · {verdict}"
+        return text, TEXT_COLOR if item.correct and not note else WRONG_COLOR
 
 
 class TopLossesView(QWidget):
@@ -134,15 +103,7 @@ class TopLossesView(QWidget):
         tools.addWidget(QLabel("Highest losses of the"))
         tools.addWidget(self.part_combo)
         tools.addWidget(self.count_label, 1)
-        self.view = QListView()
-        self.view.setViewMode(QListView.ViewMode.IconMode)
-        self.view.setResizeMode(QListView.ResizeMode.Adjust)
-        self.view.setMovement(QListView.Movement.Static)
-        self.view.setUniformItemSizes(True)
-        self.view.setGridSize(CARD)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.view.setModel(self.model)
-        self.view.setItemDelegate(_LossDelegate(self.model, self.view))
+        self.view = card_view(self.model, _LossDelegate)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 4, 0, 0)
         layout.addLayout(tools)
@@ -176,11 +137,11 @@ class TopLossesView(QWidget):
         self.view_changed.emit()
 
     def shown_items(self) -> list[LossItem]:
-        return list(self.model.items)
+        return list(self.model.shown)
 
     def item_at(self, position: QPoint) -> LossItem | None:
         index = self.view.indexAt(position)
-        return index.data(_ItemRole) if index.isValid() else None
+        return index.data(ItemRole) if index.isValid() else None
 
     def current_path(self, item: LossItem) -> str:
         """Where the item's image is now (moved or excluded since the evaluation)."""
@@ -191,7 +152,7 @@ class TopLossesView(QWidget):
         """Show where a change of netlib.data.relabel put an image shown here."""
         source, target = str(root / change.source), str(root / change.target)
         for original in {i.path for items in self.lists.values() for i in items}:
-            now = self.current_path(LossItem(original, "", "", 0.0, ()))
+            now = self.model.now.get(original, (original, ""))[0]
             if change.state == "done" and now == source:
                 note = f"moved to {change.to_class}" if change.action == "move" else "excluded"
                 self.model.now[original] = (target, note)
@@ -204,11 +165,10 @@ class TopLossesView(QWidget):
         return self.model.now.get(path, (path, ""))[1]
 
     def set_thumbnail(self, path: str, image: QImage) -> None:
-        self.model.thumbnails[path] = image
-        self.model.refresh()
+        self.model.set_thumbnail(path, image)
 
     def missing_thumbnails(self) -> list[str]:
-        return [i.path for i in self.model.items if i.path not in self.model.thumbnails]
+        return [i.path for i in self.model.shown if i.path not in self.model.thumbnails]
 
 
 class MostConfusedView(QTableWidget):

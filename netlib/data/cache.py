@@ -25,6 +25,7 @@ import hashlib
 import json
 import os
 import shutil
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -32,7 +33,7 @@ import numpy as np
 from numpy.lib.format import open_memmap
 
 from netlib.data.decode import COLOR_MODES, RESIZE_MODES, _check_choice, decode_image, normalize_size
-from netlib.data.errors import CacheTooLarge, DatasetError, ImageError
+from netlib.data.errors import CacheTooLarge, Cancelled, DatasetError, ImageError
 from netlib.data.parallel import default_workers, parallel_map
 from netlib.data.scanning import DatasetIndex, Sample, Skipped, scan
 from netlib.runs import (
@@ -340,11 +341,11 @@ def _build(
     _check_free_space(files.folder, int(np.prod(shape)))
     signatures = [_file_signature(s.path) for s in samples]
     temporary = files.temporary()
-    compacted = None
+    compacted = images = None
     try:
-        images = open_memmap(temporary, mode="w+", dtype=np.uint8, shape=shape)
+        images = _RowFile(temporary, shape)
         donor = _donor(files.folder, settings, signatures)
-        _copy_from(donor, images, progress, len(samples))
+        _copy_from(donor, images, progress, cancel, len(samples))
         failures = _decode_all(samples, images, settings, workers, progress, cancel,
                                skip=donor.known, rows=[r for r in range(len(samples))
                                                        if r not in donor.rows and r not in donor.failures])
@@ -357,17 +358,19 @@ def _build(
                 f"None of the {len(samples)} images could be decoded "
                 f"(the first, {path}: {error.reason}, {error.detail})."
             )
+        images.close()  # before the rename (required on Windows)
         if failures:
             compacted = files.temporary()
-            _copy_rows(images, kept, compacted)
+            _copy_rows(open_memmap(temporary, mode="r"), kept, compacted)
         # Not durable (no msync, no fsync): the cache is derived data, and writing 300 MB
         # through to the disk before training cost a fifth of a first epoch
         # (benchmarks/data_pipeline.py). A killed process loses nothing (the pages are
         # the kernel's); only a power cut before write-back could, and the rename below
         # still makes a half-built cache invisible to a process that dies while building.
-        del images  # unmap before the rename (required on Windows)
         move_into_place(compacted or temporary, files.images, durable=False)
     finally:
+        if images is not None:
+            images.close()  # before the removal (required on Windows)
         temporary.unlink(missing_ok=True)
         if compacted is not None:
             compacted.unlink(missing_ok=True)
@@ -388,13 +391,15 @@ def _build(
     return len(samples) - donor.known
 
 
-def _copy_from(donor: _Donor, images: np.ndarray, progress, total: int) -> None:
+def _copy_from(donor: _Donor, images: _RowFile, progress, cancel, total: int) -> None:
     """Copy the rows the donor holds (in its order: kinder to the disk), and count its
     known failures as done."""
     for done, (here, there) in enumerate(sorted(donor.rows.items(), key=lambda item: item[1]), 1):
-        images[here] = donor.images[there]
+        images.write(here, donor.images[there])
         if progress is not None:
             progress(done, total)
+        if cancel is not None and done % _COPY_ROWS == 0 and cancel():
+            raise Cancelled(f"cache build cancelled after {done} of {total}")
     if progress is not None:
         for done in range(len(donor.rows) + 1, donor.known + 1):
             progress(done, total)
@@ -402,7 +407,7 @@ def _copy_from(donor: _Donor, images: np.ndarray, progress, total: int) -> None:
 
 def _decode_all(
     samples: list[Sample],
-    images: np.ndarray,
+    images: _RowFile,
     settings: dict,
     workers: int,
     progress: Callable[[int, int], None] | None,
@@ -416,7 +421,7 @@ def _decode_all(
 
     def decode_into(row: int) -> ImageError | None:
         try:
-            images[row] = decode_image(samples[row].path, size=size, color_mode=color_mode, resize=resize)
+            images.write(row, decode_image(samples[row].path, size=size, color_mode=color_mode, resize=resize))
         except ImageError as error:
             return error
         return None
@@ -429,6 +434,39 @@ def _decode_all(
         if error is not None:
             failures[row] = error
     return failures
+
+
+class _RowFile:
+    """A new .npy file of uint8 images (shape (N, ...)) whose rows are written by several
+    threads with pwrite, not through a writable memory map: each page of a new map is
+    faulted in, and threads faulting into one map wait on its lock. Measured writing
+    300 MB of rows (2-core machine): 0.11-0.13 s of CPU with pwrite, 0.29-0.49 s through
+    a memory map. Where the system has no pwrite (Windows), a seek and a write under a lock."""
+
+    def __init__(self, path: Path, shape: tuple[int, ...]):
+        header = open_memmap(path, mode="w+", dtype=np.uint8, shape=shape)  # the .npy header
+        self.offset = header.offset
+        del header
+        self.row_bytes = int(np.prod(shape[1:]))
+        self.file = open(path, "r+b")  # noqa: SIM115 - closed by close()
+        self._lock = threading.Lock()
+
+    def write(self, row: int, pixels: np.ndarray) -> None:
+        data = memoryview(np.ascontiguousarray(pixels, dtype=np.uint8)).cast("B")
+        if len(data) != self.row_bytes:
+            raise ValueError(f"a row of {len(data)} bytes for rows of {self.row_bytes}")
+        position = self.offset + row * self.row_bytes
+        if hasattr(os, "pwrite"):
+            while data:  # a regular file takes it whole; a short write is retried
+                written = os.pwrite(self.file.fileno(), data, position)
+                data, position = data[written:], position + written
+            return
+        with self._lock:
+            self.file.seek(position)
+            self.file.write(data)
+
+    def close(self) -> None:
+        self.file.close()
 
 
 def _copy_rows(images: np.ndarray, rows: list[int], destination: Path) -> None:

@@ -268,16 +268,18 @@ class Journal:
         return changes
 
     def _settle(self, change: Change, old: str, new: str, completed: str, rolled_back: str) -> Change:
-        """The state of a move from `old` to `new` that may or may not have happened."""
+        """The state of a move from `old` to `new` that may or may not have happened:
+        completed when the file is at `new` (the old name, if still there, is the same
+        file: it is removed), else rolled back; nothing else is touched."""
         old_path, new_path = self.root / old, self.root / new
         if new_path.is_file() and old_path.is_file():
             if os.path.samefile(old_path, new_path):
                 os.unlink(old_path)  # the new name was made; the old one still to go
                 return dataclasses.replace(change, state=completed)
             return dataclasses.replace(change, state=rolled_back)  # another file took the name
-        if new_path.is_file():
+        if new_path.is_file() and _sha256(new_path) == change.sha256:
             return dataclasses.replace(change, state=completed)
-        return dataclasses.replace(change, state=rolled_back)
+        return dataclasses.replace(change, state=rolled_back)  # (a file not ours is left alone)
 
     # -- the folder ----------------------------------------------------------------------
 
