@@ -15,6 +15,7 @@ libraries at once.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
@@ -405,8 +406,6 @@ class DatasetPage(Page):
     def folder_changed(self, root: str | Path) -> None:
         """Files of `root` were moved (a relabel on another page): scan again if it is
         the folder shown."""
-        import os
-
         if self.index is not None and os.path.realpath(self.index.root) == os.path.realpath(root):
             self.rescan()
 
