@@ -83,11 +83,11 @@ def run_scan(args: argparse.Namespace) -> int:
     # Bombs are reported as skipped files; Pillow's own warning about them would repeat it.
     warnings.simplefilter("ignore", Image.DecompressionBombWarning)
     bar = args.format == "table" and sys.stderr.isatty()
-    with _progress_bar("checking images", bar) as progress:
+    with _ProgressBar("checking images", bar) as progress:
         index = scan(args.folder, verify=args.verify, progress=progress)
     report = index.report()
     if args.duplicates:
-        with _progress_bar("finding duplicates", bar) as progress:
+        with _ProgressBar("finding duplicates", bar) as progress:
             report["duplicates"] = _duplicates(index, args, progress)
     if args.format == "json":
         json.dump(report, sys.stdout, indent=2, ensure_ascii=False)
@@ -105,7 +105,7 @@ def _duplicates(index, args, progress) -> list[dict]:
     return [group.to_dict(index.root, index.classes) for group in groups]
 
 
-class _progress_bar:
+class _ProgressBar:
     """A transient rich bar on stderr (`shown`), whose `progress(done, total)` the
     library calls; nothing when not shown."""
 
