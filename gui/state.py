@@ -1,6 +1,6 @@
 """What the pages share, in one small model they observe: the dataset, its split, the
-image cache a run would use, the network to train, the runs folder and the run being
-trained. No widgets here: pages change it through its setters and follow its signals.
+image cache a run would use and the augmentation it would draw, the network to train,
+the runs folder, the run being trained, and moves of a dataset's files. No widgets here: pages change it through its setters and follow its signals.
 
 A setter that changes nothing emits nothing, so two pages showing the same value (the
 split is edited on the Dataset page and in the Train form) can follow each other without
@@ -45,6 +45,10 @@ class AppState(QObject):
     split_changed = Signal(dict)
     #: The image cache a run would use: {"image_size", "color_mode", "resize"}.
     cache_changed = Signal(dict)
+    #: The augmentation a run would draw changed (a netlib.augment_spec list, or None).
+    augment_changed = Signal(object)
+    #: Files of a dataset folder were moved or excluded (a relabel); carries the folder.
+    files_moved = Signal(str)
     #: The network to train changed (chosen on the Train page).
     network_changed = Signal(str)
     #: Where runs are made and listed changed (Path).
@@ -61,6 +65,7 @@ class AppState(QObject):
         self.dataset: str = DIGITS
         self.split: dict[str, Any] = dict(SPLIT_DEFAULTS)
         self.cache: dict[str, Any] = {}
+        self.augment: list | None = None
         self.network: str = DEFAULT_NETWORK
         self.runs_dir = Path(DEFAULT_RUNS_DIR)
         self.runs_dir_chosen = False  # the user chose it: saved in the settings
@@ -120,6 +125,14 @@ class AppState(QObject):
         if values != self.cache:
             self.cache = dict(values)
             self.cache_changed.emit(dict(values))
+
+    def set_augment(self, spec: list | None) -> None:
+        if spec != self.augment:
+            self.augment = spec
+            self.augment_changed.emit(spec)
+
+    def notify_files_moved(self, folder: str | Path) -> None:
+        self.files_moved.emit(str(folder))
 
     def set_network(self, name: str) -> None:
         if name != self.network:

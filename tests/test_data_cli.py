@@ -21,7 +21,7 @@ def write_folder(root):
             Image.new("RGB", (8, 8), colour).save(root / name / f"{i}.png")
     write_empty(root / "cats" / "empty.jpg")
     write_bomb(root / "dogs" / "bomb.png")
-    write_truncated_jpeg(root / "dogs" / "cut.jpg")  # a valid header: counted at scan time
+    write_truncated_jpeg(root / "dogs" / "cut.jpg")  # a valid header: found by the full decode
     (root / "dogs" / "notes.txt").write_text("hello")
     return root
 
@@ -31,10 +31,11 @@ def test_json_report(tmp_path, capsys):
     assert main(["scan", str(folder), "--format", "json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["classes"] == ["cats", "dogs"]
-    assert report["counts"] == {"cats": 3, "dogs": 4}
+    assert report["counts"] == {"cats": 3, "dogs": 3}
     assert [(s["path"], s["reason"]) for s in report["skipped"]] == [
         ("cats/empty.jpg", "empty file"),
         ("dogs/bomb.png", "decompression bomb"),
+        ("dogs/cut.jpg", "truncated"),
         ("dogs/notes.txt", "not an image"),
     ]
 
@@ -43,7 +44,7 @@ def test_table_report(tmp_path, capsys):
     folder = write_folder(tmp_path / "pets")
     assert main(["scan", str(folder)]) == 0
     out = capsys.readouterr().out
-    assert "cats" in out and "dogs" in out and "2 classes, 7 images, 3 skipped" in out
+    assert "cats" in out and "dogs" in out and "2 classes, 6 images, 4 skipped" in out
     assert "decompression bomb" in out and "cats/empty.jpg" in out
 
 
@@ -78,4 +79,4 @@ def test_a_progress_bar_on_a_terminal(tmp_path):
         os.close(controller)
     assert result.returncode == 0
     assert b"checking images" in shown  # the bar was drawn on the terminal (then cleared)
-    assert b"2 classes, 7 images, 3 skipped" in result.stdout  # the report still on stdout
+    assert b"2 classes, 6 images, 4 skipped" in result.stdout  # the report still on stdout

@@ -123,3 +123,37 @@ def test_clear_errors_name_the_folder(tmp_path, layout, message):
     with pytest.raises(DatasetError, match=message) as error:
         scan(folder)
     assert isinstance(error.value, ValueError) and str(folder) in str(error.value)
+
+
+def test_the_full_decode_finds_truncated_files_in_threads_and_fingerprints_the_rest(tmp_path):
+    rng = np.random.default_rng(0)
+    for name in ("a", "b"):
+        for i in range(4):
+            path = tmp_path / name / f"{i}.jpg"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            Image.fromarray(rng.integers(0, 256, (48, 64, 3), dtype=np.uint8)).save(path, quality=90)
+    cut = tmp_path / "b" / "3.jpg"
+    cut.write_bytes(cut.read_bytes()[: len(cut.read_bytes()) // 2])
+    index = scan(tmp_path, workers=2)
+    assert [(s.path.name, s.reason) for s in index.skipped] == [("3.jpg", "truncated")]
+    assert index.counts == {"a": 4, "b": 3} and len(index.candidates) == 8
+    assert set(index.fingerprints) == {s.path for s in index.samples}
+    assert index.fingerprints[index.samples[0].path].side == 48  # the source's smaller side
+    header = scan(tmp_path, verify="header")  # a header check cannot see it
+    assert header.counts == {"a": 4, "b": 4} and not header.fingerprints
+    with pytest.raises(ValueError, match="verify must be one of 'decode', 'header', False"):
+        scan(tmp_path, verify="quick")
+
+
+def test_a_valid_folder_is_the_validation_split_and_the_excluded_folder_no_class(tmp_path):
+    for part in ("train", "valid", "test"):
+        image(tmp_path / part / "cat" / "1.png")
+        image(tmp_path / part / "dog" / "1.png")
+    image(tmp_path / "_excluded" / "train" / "cat" / "2.png")  # relabel's quarantine
+    index = scan(tmp_path)
+    assert index.predefined_split and index.classes == ["cat", "dog"]
+    assert sorted(s.split for s in index.samples) == ["test"] * 2 + ["train"] * 2 + ["validation"] * 2
+    assert index.split_counts() == {part: {"cat": 1, "dog": 1} for part in ("train", "validation", "test")}
+    report = index.report()
+    assert report["split_counts"]["validation"] == {"cat": 1, "dog": 1}
+    assert report["balance"]["ratio"] == 1.0 and report["balance"]["warning"] is None

@@ -118,3 +118,54 @@ def test_a_model_trained_on_crops_is_fed_centre_crops_and_ten_crops(tmp_path):
     assert prediction.ok and len(prediction.top) == 3
     single, ten = evaluate(run.path), evaluate(run.path, ten_crop=True)
     assert single.images == ten.images == 12 and ten.ten_crop
+
+
+def test_balanced_accuracy_and_macro_f1_are_the_means_of_the_per_class_figures(run):
+    from netlib.evaluate import class_scores, most_confused
+
+    result = evaluate(run.path)
+    confusion = np.array(result.confusion_matrix)
+    recalls = [confusion[c, c] / confusion[c].sum() for c in range(10) if confusion[c].sum()]
+    assert result.balanced_accuracy == pytest.approx(np.mean(recalls))
+    f1 = []
+    for c in range(10):
+        precision = confusion[c, c] / confusion[:, c].sum() if confusion[:, c].sum() else 0.0
+        recall = confusion[c, c] / confusion[c].sum() if confusion[c].sum() else 0.0
+        f1.append(2 * precision * recall / (precision + recall) if precision + recall else 0.0)
+    assert result.macro_f1 == pytest.approx(np.mean(f1))
+    assert [row["f1"] for row in result.per_class] == pytest.approx(f1)
+    # A class with images and never predicted: recall 0, F1 0, precision undefined.
+    scores = class_scores([[3, 1], [2, 0]])
+    assert scores["precision"][1] == 0.0 and scores["recall"][1] == 0.0 and scores["f1"][1] == 0.0
+    assert scores["balanced_accuracy"] == pytest.approx((0.75 + 0.0) / 2)
+    pairs = most_confused(confusion, result.classes)
+    assert pairs == result.most_confused
+    assert [p["count"] for p in pairs] == sorted((p["count"] for p in pairs), reverse=True)
+    assert sum(p["count"] for p in pairs) == len(result.misclassified)
+
+
+def test_every_part_is_evaluated_with_its_highest_losses(run, capsys):
+    from netlib.cli import main
+    from netlib.evaluate import TOP_LOSSES
+
+    result = evaluate(run.path, split="all")
+    assert result.data == "validation" and result.split == "all" and result.images == 80
+    assert set(result.splits) == set(result.top_losses) == {"train", "validation"}
+    assert result.splits["train"]["images"] == 320
+    train_losses = result.top_losses["train"]
+    assert len(train_losses) == min(TOP_LOSSES, 320)
+    losses = [image["loss"] for image in train_losses]
+    assert losses == sorted(losses, reverse=True)
+    worst = train_losses[0]  # the loss is -ln of the true class's probability, as predict says
+    (again,) = predict(run.path, [worst["path"]], top=10)
+    assert worst["loss"] == pytest.approx(-np.log(dict(again.top)[worst["true"]]), rel=1e-3)
+    assert result.splits["train"]["loss"] == pytest.approx(np.mean(losses), rel=0.6)
+    assert load_evaluation(run.path)["top_losses"]["train"][0] == worst
+    training = evaluate(run.path, split="train")
+    assert training.data == "train" and training.images == 320
+    assert training.top1 == pytest.approx(result.splits["train"]["top1"])
+    with pytest.raises(ValueError, match="no test images"):
+        evaluate(run.path, split="test")
+    assert main(["evaluate", str(run.path), "--split", "all"]) == 0
+    out = capsys.readouterr().out
+    assert "balanced accuracy" in out and "highest losses (train):" in out and "most confused" in out

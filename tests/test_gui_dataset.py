@@ -16,8 +16,8 @@ WORK_MS = 60_000
 
 
 def _write_folder(root: Path) -> Path:
-    """cat/ 3 PNGs; dog/ 3 PNGs, a truncated PNG (passes the scan, fails to decode) and a
-    text file named .png (skipped by the scan)."""
+    """cat/ 3 PNGs; dog/ 3 PNGs, a truncated PNG (its header is good: the scan's decode
+    finds it) and a text file named .png (skipped by the scan)."""
     for label, colour in (("cat", (200, 60, 40)), ("dog", (40, 90, 200))):
         (root / label).mkdir(parents=True)
         for i in range(3):
@@ -75,18 +75,18 @@ def test_a_dropped_folder_is_scanned_with_counts_and_skipped_files(qtbot, window
     assert accepted and drop.isAccepted()
     assert window.current_page() is page
     index = scanned.args[0]
-    assert index.counts == {"cat": 3, "dog": 4}  # the truncated PNG passes the header check
+    assert index.counts == {"cat": 3, "dog": 3}  # the scan's decode found the truncated PNG
     assert page.source == str(folder.resolve()) and page.folder_edit.text() == str(folder.resolve())
-    assert "<b>7</b> images in <b>2</b> classes · 1 file skipped" in page.summary_label.text()
-    assert page.chart.counts == {"cat": 3, "dog": 4}
+    assert "<b>6</b> images in <b>2</b> classes · 2 files skipped" in page.summary_label.text()
+    assert page.chart.counts == {"cat": 3, "dog": 3}
 
     table = page.skipped_table
-    assert table.rowCount() == 1
-    assert table.item(0, 0).text() == "dog/notes.png"
-    assert table.item(0, 1).text() == "not an image"
-    assert page.tabs.tabText(1) == "Skipped files (1)"
+    assert table.rowCount() == 2
+    assert [table.item(r, 0).text() for r in range(2)] == ["dog/cut.png", "dog/notes.png"]
+    assert [table.item(r, 1).text() for r in range(2)] == ["truncated", "not an image"]
+    assert page.tabs.tabText(1) == "Skipped files (2)"
 
-    # The truncated file fails where it is decoded: a marked tile, the rest shown.
+    # Only the decodable images get thumbnails.
     with qtbot.waitSignal(page.thumbnails_ready, timeout=WORK_MS):
         pass
     assert page.thumbnails.shown == {"cat": 3, "dog": 3}
@@ -132,12 +132,13 @@ def test_the_cache_builds_with_progress_then_is_reused(qtbot, page, tmp_path):
     with qtbot.waitSignal(page.cache_finished, timeout=WORK_MS) as built:
         page.build_cache()
         assert page.cancel_cache_button.isVisibleTo(page)
-        assert page.cache_bar.maximum() == 7
+        # Every listed file, as a run's cache has them (its decode is their check).
+        assert page.cache_bar.maximum() == 8
     result = built.args[0]
-    assert shown and shown[-1] == 7  # progress(decoded, total) reached the bar
+    assert shown and shown[-1] == 8  # progress(decoded, total) reached the bar
     assert not result.reused
-    assert result.shape == (6, 24, 24, 3)  # 7 found, the truncated one failed to decode
-    assert [Path(s.path).name for s in result.skipped] == ["cut.png"]
+    assert result.shape == (6, 24, 24, 3)  # 8 listed: the truncated one and the text failed
+    assert [Path(s.path).name for s in result.skipped] == ["cut.png", "notes.png"]
     assert result.file.exists() and result.file_bytes >= 6 * 24 * 24 * 3
     assert "6 images of 24 × 24 × 3" in page.cache_label.text()
     qtbot.waitUntil(lambda: page._cache_worker is None, timeout=WORK_MS)
@@ -150,6 +151,10 @@ def test_the_cache_builds_with_progress_then_is_reused(qtbot, page, tmp_path):
 
 
 def test_a_cache_build_can_be_cancelled_and_leaves_nothing(qtbot, page, tmp_path):
+    # The scan of the digits decoded them into the cache of the page's settings; a
+    # cancelled build at another size leaves nothing of its own.
+    built_by_the_scan = list((tmp_path / "cache").rglob("*.npy"))
+    assert [page.cache.file] == built_by_the_scan
     page.size_spin.setValue(96)
     with qtbot.waitSignal(page.cache_finished, timeout=WORK_MS) as ended:
         page.build_cache()
@@ -158,4 +163,4 @@ def test_a_cache_build_can_be_cancelled_and_leaves_nothing(qtbot, page, tmp_path
     assert page.cache_label.text().startswith("Cancelled")
     qtbot.waitUntil(lambda: page._cache_worker is None, timeout=WORK_MS)
     assert page.build_cache_button.isEnabled()
-    assert list((tmp_path / "cache").rglob("*.npy")) == []
+    assert list((tmp_path / "cache").rglob("*.npy")) == built_by_the_scan

@@ -162,3 +162,36 @@ def test_a_run_without_a_saved_model_says_so(qtbot, window, run):
                     timeout=WORK_MS)
     assert results.evaluation is None and not results.gallery.shown_items()
     assert not (run / "evaluation.json").exists()
+
+
+def test_top_losses_of_every_part_and_the_most_confused_pairs(qtbot, window, run):
+    results, evaluation = _show_results(qtbot, window)
+    assert evaluation["split"] == "all" and evaluation["data"] == "validation"
+    assert "balanced" in results.summary_label.text() and "macro F1" in results.summary_label.text()
+    view = results.top_losses
+    assert [view.part_combo.itemData(i) for i in range(view.part_combo.count())] == ["train", "validation"]
+    shown = view.shown_items()  # the training images' highest losses first
+    assert [i.path for i in shown] == [e["path"] for e in evaluation["top_losses"]["train"]]
+    assert [i.loss for i in shown] == sorted((i.loss for i in shown), reverse=True)
+    view.show_part("validation")
+    assert [i.path for i in view.shown_items()] == [e["path"] for e in evaluation["top_losses"]["validation"]]
+    qtbot.waitUntil(lambda: not view.missing_thumbnails(), timeout=WORK_MS)
+
+    table = results.most_confused
+    pairs = evaluation["most_confused"]
+    assert table.rowCount() == len(pairs) > 0
+    assert [table.item(0, c).text() for c in range(3)] == [pairs[0]["true"], pairs[0]["predicted"],
+                                                          str(pairs[0]["count"])]
+    classes = evaluation["classes"]
+    with qtbot.waitSignal(results.cell_shown, timeout=WORK_MS) as cell:
+        qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton,
+                         pos=table.visualItemRect(table.item(0, 0)).center())
+    assert cell.args == [classes.index(pairs[0]["true"]), classes.index(pairs[0]["predicted"]),
+                         pairs[0]["count"]]
+    assert results.tabs.currentWidget() is results.gallery
+    # The images of any gallery can be moved or excluded: the menu offers the other classes.
+    item = results.gallery.shown_items()[0]
+    menu = results.relabel.menu(item.path, item.true)
+    move_to = next(a.menu() for a in menu.actions() if a.text() == "Move to class")
+    assert [a.text() for a in move_to.actions()] == [c for c in classes if c != item.true]
+    assert "Exclude from the dataset" in [a.text() for a in menu.actions()]

@@ -1,5 +1,11 @@
 """The dataset page: choose a folder of class sub-folders (or the bundled digits), see
-what the scan found, how it splits, and build the decoded-image cache.
+what the scan found, how it splits, and build the decoded-image cache; how unequal the
+classes are, the duplicates (and the ones that leak across the split), fix them in the
+folder (move or exclude an image, undoable), and preview the Train page's augmentation.
+
+The scan decodes every image once, into the image cache of the Train page's settings
+(netlib.data.scan_into_cache): a truncated file is found at once and the run that
+follows finds its images decoded.
 
 The dataset is the app's (gui.state): chosen, typed or pasted into the folder field, or
 dropped here, or asked for by the Train page, a folder is scanned first, and becomes
@@ -16,6 +22,7 @@ the same libraries at once.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
@@ -51,12 +58,20 @@ from gui.tasks import (
     DIGITS,
     BackendInfo,
     CacheResult,
+    ScannedDataset,
     SplitCounts,
     build_image_cache,
+    augmented_batch,
+    decode_gallery_thumbnails,
     decode_thumbnails,
-    scan_dataset,
+    find_duplicate_groups,
+    scan_dataset_into_cache,
     split_counts,
 )
+from gui.widgets.augment_preview import AugmentPreview
+from gui.widgets.class_balance import ClassBalanceView
+from gui.widgets.duplicates import ICON, DuplicatesView
+from gui.widgets.relabel_menu import RelabelActions, with_relabel_bar
 from gui.widgets.thumbnails import MAX_CLASSES, THUMBNAIL_SIZE, ThumbnailGrid, sample_paths
 from gui.workers import LatestOnly, Worker, describe_error
 from netlib.data.modes import COLOR_MODES, RESIZE_MODES
@@ -77,6 +92,10 @@ class DatasetPage(Page):
     thumbnails_ready = Signal()
     #: A cache build ended: carries a CacheResult, or None when it was cancelled.
     cache_finished = Signal(object)
+    #: The duplicates of the current dataset are on screen; carries the groups.
+    duplicates_shown = Signal(list)
+    #: An augmented batch is on screen.
+    preview_shown = Signal()
 
     def __init__(self, state, parent: QWidget | None = None):
         super().__init__(state, parent)
@@ -90,6 +109,14 @@ class DatasetPage(Page):
         self._splits = LatestOnly(self.workers, self)
         self._cache_worker: Worker | None = None
         self.chart = None  # a ClassChart, made when there are counts to show
+        self.image_cache = None  # the netlib ImageCache the scan decoded into
+        self.fingerprints = None  # the scanned images' (netlib.data.phash), once computed
+        self.duplicate_groups: list = []
+        #: Returns the Train page's TrainConfig (or None): its augmentation is previewed.
+        self._duplicates = LatestOnly(self.workers, self)
+        self._member_thumbnails = LatestOnly(self.workers, self)
+        self._preview = LatestOnly(self.workers, self)
+        self.relabel = RelabelActions(self)
 
         self._build_layout()
         self._connect()
@@ -166,11 +193,19 @@ class DatasetPage(Page):
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.thumbnails, "Thumbnails")
         self.tabs.addTab(self.skipped_table, "Skipped files")
+        self.balance_view = ClassBalanceView()
+        self.duplicates_view = DuplicatesView()
+        self.preview = AugmentPreview()
+        self.tabs.addTab(self.balance_view, "Class balance")
+        self.tabs.addTab(self.duplicates_view, "Duplicates")
+        self.tabs.addTab(self.preview, "Augmentation")
+        self.relabel.attach(self.duplicates_view.tree, self.duplicates_view.image_at)
+        right, self.relabel_bar = with_relabel_bar(self.tabs, self.relabel)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setChildrenCollapsible(False)
         self.splitter.addWidget(left)
-        self.splitter.addWidget(self.tabs)
+        self.splitter.addWidget(right)
         self.splitter.setStretchFactor(1, 1)
         left.setMinimumWidth(300)
         self._default_sizes = True  # until settings say otherwise: see showEvent
@@ -259,12 +294,19 @@ class DatasetPage(Page):
         self.state.dataset_requested.connect(self.set_source)
         self.state.split_changed.connect(self.set_split_settings)
         self.state.cache_changed.connect(self.set_cache_settings)
+        self.relabel.changed.connect(
+            lambda _change: self.state.notify_files_moved(self.relabel.root))
+        self.state.files_moved.connect(self.folder_changed)
+        self.preview.draw_requested.connect(self.draw_preview)
+        self.tabs.currentChanged.connect(self._on_tab_shown)
 
     # -- Page hooks --------------------------------------------------------------------------
 
     def backend_ready(self, backend: BackendInfo) -> None:
         self._ready = True
-        self.rescan()
+        # After the window has connected the pages: the Train page's cache settings
+        # (announced then) are those the scan decodes into.
+        QTimer.singleShot(0, self.rescan)
 
     def restore_settings(self, settings: QSettings) -> None:
         self.set_split_settings(self.state.split)
@@ -332,9 +374,10 @@ class DatasetPage(Page):
         self.summary_label.setText(f"Scanning {_escape(_name(self.source))}…")
         source = self.source
         self._scans.submit(
-            scan_dataset,
+            scan_dataset_into_cache,
             source,
-            on_result=lambda index: self._on_scanned(source, index),
+            self.cache_settings(),
+            on_result=lambda scanned: self._on_scan_result(source, scanned),
             on_error=lambda error: self._on_scan_error(source, error),
             on_progress=self._on_scan_progress,
             on_cancelled=self._on_scan_cancelled,
@@ -356,6 +399,34 @@ class DatasetPage(Page):
                           ("seed", self.seed_spin)):
             if key in values and spin.value() != values[key]:
                 spin.setValue(values[key])
+
+    def folder_changed(self, root: str | Path) -> None:
+        """Files of `root` were moved (a relabel on another page): scan again if it is
+        the folder shown."""
+        if self.index is not None and os.path.realpath(self.index.root) == os.path.realpath(root):
+            self.rescan()
+
+    def cache_settings(self) -> dict:
+        """The image cache this page builds: image_size, color_mode, resize."""
+        return {"image_size": self.size_spin.value(), "color_mode": self.color_combo.currentText(),
+                "resize": self.resize_combo.currentText()}
+
+    def draw_preview(self) -> None:
+        """Augment a batch of the cached images with the Train page's augmentation (in a
+        worker), a new random draw each time."""
+        if self.image_cache is None:
+            self.preview.set_message("Scan a dataset to preview its augmentation.")
+            return
+        spec = self.state.augment
+        from netlib.augment_spec import format_text
+
+        described = format_text(spec) or "no augmentation (set one on the Train page)"
+        self._preview.submit(
+            augmented_batch, self.image_cache, spec, self.preview.draws,
+            on_result=lambda batch: self._on_preview(batch, f"Augmentation: {described}"),
+            on_error=lambda error: self.preview.set_message(describe_error(error)),
+            name="augmentation preview",
+        )
 
     def set_cache_settings(self, values: dict) -> None:
         """Show the image cache the Train page's run would use (the app's), so that
@@ -386,12 +457,12 @@ class DatasetPage(Page):
         if self.index is None or self._cache_worker is not None:
             return
         self._set_caching(True)
-        self.cache_bar.setRange(0, len(self.index.samples))
+        self.cache_bar.setRange(0, len(self.index.candidates))
         self.cache_bar.setValue(0)
         self.cache_label.setText("Decoding images…")
         self._cache_worker = self.workers.start(
             build_image_cache,
-            self.index.samples,
+            self.index.candidates,  # every listed file: the cache a run of the folder uses
             self.size_spin.value(),
             self.color_combo.currentText(),
             self.resize_combo.currentText(),
@@ -413,8 +484,17 @@ class DatasetPage(Page):
     def _on_scan_progress(self, progress: tuple[int, int]) -> None:
         _show_progress(self.scan_bar, progress)
 
-    def _on_scanned(self, source: str, index) -> None:
+    def _on_scan_result(self, source: str, scanned: ScannedDataset) -> None:
         self._clear_results()
+        self.image_cache = scanned.cache
+        if scanned.result is not None:
+            self._on_cache_built(scanned.result)
+        self._on_scanned(source, scanned.index)
+        self.relabel.set_dataset(scanned.index.root, scanned.index.classes)
+        if self.tabs.currentWidget() is self.preview:
+            self.draw_preview()
+
+    def _on_scanned(self, source: str, index) -> None:
         self.index = index
         counts = index.counts
         total = sum(counts.values())
@@ -427,6 +507,7 @@ class DatasetPage(Page):
             parts.append("the folder's own train/validation/test split is kept")
         self.summary_label.setText(f"{_escape(_name(source))}: " + " · ".join(parts))
         self._show_counts(counts)
+        self.balance_view.set_balance(index.balance(), index.split_counts() or None)
         self._show_skipped(index)
         self._start_thumbnails(index)
         self.update_split()
@@ -501,11 +582,54 @@ class DatasetPage(Page):
             f"train {counts.train:,} · validation {counts.validation:,} · test {counts.test:,}"
         )
         self.split_label.setProperty("invalid", False)
+        if self.index is not None:
+            self.balance_view.set_balance(self.index.balance(), counts.per_class)
+            self._find_duplicates()  # the leakage flags follow the split
         self.split_ready.emit(counts)
+
+    # -- duplicates and the augmentation preview -------------------------------------------
+
+    def _find_duplicates(self) -> None:
+        if self.index is None:
+            return
+        self.duplicates_view.set_searching("Looking for duplicates…")
+        parts = self.split.parts if self.split is not None else None
+        index = self.index
+        self._duplicates.submit(
+            find_duplicate_groups, index, self.fingerprints, self.image_cache, parts,
+            on_result=lambda found: self._on_duplicates(index, *found),
+            on_error=lambda error: self.duplicates_view.set_searching(describe_error(error)),
+            name="duplicates",
+        )
+
+    def _on_duplicates(self, index, groups: list, prints) -> None:
+        if index is not self.index:
+            return
+        self.fingerprints = prints
+        self.duplicate_groups = groups
+        self.duplicates_view.set_groups(groups, index.root, index.classes)
+        leaks = sum("leakage" in g.flags for g in groups)
+        self.tabs.setTabText(self.tabs.indexOf(self.duplicates_view),
+                             f"Duplicates ({len(groups):,}{', ' + str(leaks) + ' leaking' if leaks else ''})")
+        self._member_thumbnails.submit(
+            decode_gallery_thumbnails, self.duplicates_view.member_paths(), ICON,
+            on_progress=lambda batch: [self.duplicates_view.set_thumbnail(p, i) for p, i in batch],
+            name="duplicate thumbnails",
+        )
+        self.duplicates_shown.emit(groups)
+
+    def _on_preview(self, batch, description: str) -> None:
+        self.preview.show_batch(batch, description)
+        self.preview_shown.emit()
+
+    def _on_tab_shown(self, index: int) -> None:
+        if self.tabs.widget(index) is self.preview and self.preview.batch is None:
+            self.draw_preview()
 
     def _show_split_error(self, message: str) -> None:
         self.split = None
         self.split_label.setText(f'<span style="color:#b03030">{_escape(message)}</span>')
+        self._find_duplicates()  # without leakage flags
 
     # -- cache ----------------------------------------------------------------------------------
 
@@ -546,6 +670,13 @@ class DatasetPage(Page):
     def _clear_results(self) -> None:
         self.index = None
         self.split = None
+        self.image_cache = None
+        self.fingerprints = None
+        self.duplicate_groups = []
+        self._duplicates.cancel()
+        self.balance_view.set_balance(None)
+        self.duplicates_view.set_groups([], Path("."), [])
+        self.duplicates_view.set_searching("No duplicates searched yet.")
         self._thumbnails.cancel()
         self._splits.cancel()
         self.thumbnails.clear()

@@ -1,11 +1,16 @@
 """The Results page: how well a run classifies and where it goes wrong.
 
 Every run under the runs folder is listed, newest first, with its best validation
-accuracy; a run that ends in this session is shown when it has a model. For any of them: top-1 and top-5 accuracy, per-class precision and
-recall, the confusion matrix (click a cell to see its images), and every misclassified
-image with its true class and top-5 predictions, sortable by confidence and filterable
-by class. The numbers come from evaluation.json, which netlib.evaluate writes in a
-worker: a run is evaluated when it is first shown here (or when its best model is newer
+accuracy; a run that ends in this session is shown when it has a model. For any of them:
+top-1, top-5 and balanced accuracy and macro F1, per-class precision and recall, the
+confusion matrix (click a cell to see its images), every misclassified image with its
+true class and top-5 predictions, sortable by confidence and filterable by class, the
+highest-loss images of every part of the split (training images included: label errors
+hide there), and the most confused class pairs. Any image shown can be moved to another
+class or excluded from the dataset (right-click; undoable: netlib.data.Journal). The
+numbers come from evaluation.json, which netlib.evaluate writes in a worker: a run is
+evaluated (all parts of its split, or its validation images only) when it is first
+shown here (or when its best model is newer
 than its evaluation), and on request, optionally with AlexNet's ten-crop test.
 """
 
@@ -34,8 +39,16 @@ from PySide6.QtWidgets import (
 from gui.pages.base import Page
 from gui.settings import read_json, write_json
 from gui.tasks import BackendInfo, RunInfo, read_runs
-from gui.tasks.runs import correct_images, decode_gallery_thumbnails, evaluate_run, read_evaluation
+from gui.tasks.runs import (
+    EVALUATED_PARTS,
+    correct_images,
+    decode_gallery_thumbnails,
+    evaluate_run,
+    read_evaluation,
+)
 from gui.widgets.gallery import Gallery, GalleryItem
+from gui.widgets.relabel_menu import RelabelActions, with_relabel_bar
+from gui.widgets.top_losses import MostConfusedView, TopLossesView
 from gui.workers import LatestOnly, Worker, describe_error
 from netlib.runs import RunFolder
 
@@ -68,6 +81,8 @@ class ResultsPage(Page):
         self._loading = LatestOnly(self.workers, self)
         self._cells = LatestOnly(self.workers, self)
         self._thumbnails = LatestOnly(self.workers, self)
+        self._loss_thumbnails = LatestOnly(self.workers, self)
+        self.relabel = RelabelActions(self)
         self._build_layout()
 
     # -- layout -------------------------------------------------------------------------------
@@ -88,7 +103,13 @@ class ResultsPage(Page):
             "mirror images (AlexNet, section 4.1)"
         )
         self.evaluate_button = QPushButton("Evaluate")
-        self.evaluate_button.setToolTip("Evaluate the run's best model on its validation images")
+        self.evaluate_button.setToolTip("Evaluate the run's best model on its images")
+        self.parts_combo = QComboBox()
+        self.parts_combo.addItems(list(EVALUATED_PARTS))
+        self.parts_combo.setToolTip(
+            "All parts: the highest losses of the training images too (where label errors "
+            "hide); validation only: quicker on a large dataset. The headline figures are "
+            "the validation images' either way.")
         self.progress_bar = QProgressBar()
         self.progress_bar.setFormat("%v / %m images")
         self.progress_bar.setMaximumWidth(180)
@@ -142,18 +163,29 @@ class ResultsPage(Page):
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.gallery, "Misclassified")
         self.tabs.addTab(self.per_class_table, "Per class")
+        self.top_losses = TopLossesView()
+        self.most_confused = MostConfusedView()
+        self.tabs.addTab(self.top_losses, "Top losses")
+        self.tabs.addTab(self.most_confused, "Most confused")
+        self.relabel.attach(self.gallery.view, self._gallery_image_at)
+        self.relabel.attach(self.top_losses.view, self._loss_image_at)
+        right, self.relabel_bar = with_relabel_bar(self.tabs, self.relabel)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setChildrenCollapsible(False)
         self.splitter.addWidget(left)
-        self.splitter.addWidget(self.tabs)
+        self.splitter.addWidget(right)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([460, 800])
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(14, 10, 14, 6)
         layout.addLayout(top)
-        layout.addWidget(self.summary_label)
+        summary_row = QHBoxLayout()
+        summary_row.addWidget(self.summary_label, 1)
+        summary_row.addWidget(QLabel("Evaluate"))
+        summary_row.addWidget(self.parts_combo)
+        layout.addLayout(summary_row)
         layout.addWidget(self.splitter, 1)
 
         self.run_combo.activated.connect(lambda _: self._on_run_chosen())
@@ -164,6 +196,9 @@ class ResultsPage(Page):
         self.state.runs_dir_changed.connect(lambda _: self._refresh_if_ready())
         self.state.runs_changed.connect(self._refresh_if_ready)
         self.state.run_ended.connect(self._on_run_ended)
+        self.top_losses.view_changed.connect(self._load_loss_thumbnails)
+        self.most_confused.pair_chosen.connect(self.show_cell)
+        self.relabel.changed.connect(self._on_relabelled)
         self._set_evaluating(False)
 
     # -- Page hooks -------------------------------------------------------------------------------
@@ -180,12 +215,16 @@ class ResultsPage(Page):
 
     def restore_settings(self, settings: QSettings) -> None:
         self.ten_crop_check.setChecked(settings.value("ten_crop", "false") == "true")
+        parts = settings.value("evaluated_parts", "")
+        if parts in EVALUATED_PARTS:
+            self.parts_combo.setCurrentText(parts)
         sizes = read_json(settings, "splitter")
         if isinstance(sizes, list) and all(isinstance(s, int) for s in sizes):
             self.splitter.setSizes(sizes)
 
     def save_settings(self, settings: QSettings) -> None:
         settings.setValue("ten_crop", "true" if self.ten_crop_check.isChecked() else "false")
+        settings.setValue("evaluated_parts", self.parts_combo.currentText())
         write_json(settings, "splitter", self.splitter.sizes())
 
     def screenshot_plan(self):
@@ -201,7 +240,8 @@ class ResultsPage(Page):
         self._evaluate_if_needed()
 
     def shutdown(self) -> None:
-        for job in (self._listing, self._loading, self._cells, self._thumbnails):
+        for job in (self._listing, self._loading, self._cells, self._thumbnails,
+                    self._loss_thumbnails):
             job.cancel()
         super().shutdown()
 
@@ -253,6 +293,7 @@ class ResultsPage(Page):
         self._show_nothing(f"Evaluating {self.run_dir.name}{how}…")
         self._evaluate_worker = self.workers.start(
             evaluate_run, self.run_dir, self.ten_crop_check.isChecked(),
+            EVALUATED_PARTS[self.parts_combo.currentText()],
             on_result=self._show_evaluation,
             on_error=self._on_evaluation_error,
             on_progress=self._on_progress,
@@ -350,9 +391,11 @@ class ResultsPage(Page):
         where = "validation images" if evaluation["data"] == "validation" else evaluation["data"]
         skipped = len(evaluation.get("skipped", []))
         skipped_text = f" · {skipped:,} skipped" if skipped else ""
+        balanced = (f" · balanced {evaluation['balanced_accuracy']:.2%} · macro F1 "
+                    f"{evaluation['macro_f1']:.3f}" if "balanced_accuracy" in evaluation else "")
         self.summary_label.setText(
             f"<span style='font-size:13pt'><b>Top-1 {evaluation['top1']:.2%}</b> · "
-            f"<b>top-5 {evaluation['top5']:.2%}</b></span> &nbsp; {evaluation['images']:,} "
+            f"<b>top-5 {evaluation['top5']:.2%}</b>{balanced}</span> &nbsp; {evaluation['images']:,} "
             f"{_escape(where)} of {_escape(evaluation['run'])} · {len(mistakes):,} misclassified"
             f"{skipped_text} · {_escape(evaluation['model_file'])}, {how} · evaluated "
             f"{_escape(evaluation.get('created', ''))}"
@@ -363,7 +406,34 @@ class ResultsPage(Page):
         items = [GalleryItem.from_mistake(entry) for entry in mistakes]
         self.gallery.set_items(items, classes, empty_text="No misclassified images.")
         self.tabs.setTabText(0, f"Misclassified ({len(mistakes):,})")
+        self.top_losses.set_evaluation(evaluation)
+        self.most_confused.set_evaluation(evaluation)
+        self.relabel.set_dataset(self._dataset_root(evaluation), classes)
         self.evaluation_shown.emit(evaluation)
+
+    def _dataset_root(self, evaluation: dict) -> Path | None:
+        """The folder the evaluated images are in (where a relabel moves them)."""
+        if evaluation.get("split") == "folder":
+            return Path(evaluation["data"])
+        try:
+            return Path(RunFolder(self.run_dir).dataset()["root"])
+        except (ValueError, KeyError):
+            return None
+
+    def _gallery_image_at(self, position):
+        index = self.gallery.view.indexAt(position)
+        item = self.gallery.model.shown[index.row()] if index.isValid() else None
+        return (item.path, item.true) if item is not None else None
+
+    def _loss_image_at(self, position):
+        item = self.top_losses.item_at(position)
+        return (item.path, item.true) if item is not None else None
+
+    def _on_relabelled(self, change) -> None:
+        if self.relabel.root is not None:
+            self.top_losses.note_change(change, self.relabel.root)
+            self.state.notify_files_moved(self.relabel.root)  # the Dataset page rescans
+        self.status_message.emit(self.relabel_bar.label.text())
 
     def _fill_per_class(self, rows: list[dict]) -> None:
         table = self.per_class_table
@@ -405,6 +475,17 @@ class ResultsPage(Page):
         for path, image in batch:
             self.gallery.set_thumbnail(path, image)
 
+    def _load_loss_thumbnails(self) -> None:
+        missing = self.top_losses.missing_thumbnails()
+        if missing:
+            from gui.widgets.topk_bars import CARD_THUMBNAIL as THUMBNAIL
+
+            self._loss_thumbnails.submit(
+                decode_gallery_thumbnails, missing, THUMBNAIL,
+                on_progress=lambda batch: [self.top_losses.set_thumbnail(p, i) for p, i in batch],
+                name="top-loss thumbnails",
+            )
+
     def _on_evaluation_error(self, error: Exception) -> None:
         message = f"Could not evaluate {self.run_dir.name}: {describe_error(error)}"
         self._show_nothing(message, error=True)
@@ -428,6 +509,8 @@ class ResultsPage(Page):
             self.per_class_table.setRowCount(0)
             self.gallery.set_items([], [], empty_text="No evaluation yet.")
             self.tabs.setTabText(0, "Misclassified")
+            self.top_losses.set_evaluation(None)
+            self.most_confused.set_evaluation(None)
 
     def _set_evaluating(self, evaluating: bool) -> None:
         self.progress_bar.setVisible(evaluating)

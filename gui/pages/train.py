@@ -521,6 +521,7 @@ class TrainPage(Page):
             self.state.set_cache({"image_size": height,
                                   "color_mode": config.resolved_color_mode(),
                                   "resize": config.resize})
+            self.state.set_augment(config.augment)
         self._set_running(self.is_training())
 
     def _on_settings_changed(self) -> None:

@@ -15,11 +15,15 @@ from gui.tasks.backend import BackendInfo, load_backend
 from gui.tasks.datasets import (
     DIGITS,
     CacheResult,
+    ScannedDataset,
     SplitCounts,
+    augmented_batch,
     build_image_cache,
     dataset_folder,
     decode_thumbnails,
+    find_duplicate_groups,
     scan_dataset,
+    scan_dataset_into_cache,
     split_counts,
 )
 from gui.tasks.layers import (
@@ -29,7 +33,7 @@ from gui.tasks.layers import (
     describe_check,
     summarize_model,
 )
-from gui.tasks.runs import RunInfo, read_runs
+from gui.tasks.runs import RunInfo, decode_gallery_thumbnails, read_runs
 from gui.tasks.training import fit_in_worker
 from gui.tasks.weights import download_weights, find_learning_rate
 
@@ -40,18 +44,23 @@ __all__ = [
     "ModelConfig",
     "ModelSummary",
     "RunInfo",
+    "ScannedDataset",
     "SplitCounts",
+    "augmented_batch",
     "build_image_cache",
     "check_reference",
     "dataset_folder",
+    "decode_gallery_thumbnails",
     "decode_thumbnails",
     "describe_check",
     "download_weights",
     "find_learning_rate",
+    "find_duplicate_groups",
     "fit_in_worker",
     "load_backend",
     "read_runs",
     "scan_dataset",
+    "scan_dataset_into_cache",
     "split_counts",
     "summarize_model",
 ]

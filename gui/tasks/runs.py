@@ -94,12 +94,17 @@ def read_evaluation(run_dir: Path, context) -> dict | None:
     return folder.evaluation() if folder.evaluation_is_current() else None
 
 
-def evaluate_run(run_dir: Path, ten_crop: bool, context) -> dict:
-    """Job: netlib.evaluate on the run's validation images; returns evaluation.json."""
+#: What the Results page's Evaluate evaluates: the choice's label and netlib.evaluate's split.
+EVALUATED_PARTS = {"all parts": "all", "validation only": "validation"}
+
+
+def evaluate_run(run_dir: Path, ten_crop: bool, split: str, context) -> dict:
+    """Job: netlib.evaluate on the run's images (`split`: "all" parts, or "validation");
+    returns evaluation.json."""
     from netlib.evaluate import evaluate
     from netlib.runs import RunFolder
 
-    evaluate(run_dir, ten_crop=ten_crop, progress=context.progress_reporter(),
+    evaluate(run_dir, ten_crop=ten_crop, split=split, progress=context.progress_reporter(),
              cancel=context.cancelled)
     return RunFolder(run_dir).evaluation()
 

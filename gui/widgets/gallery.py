@@ -14,7 +14,7 @@ import dataclasses
 from collections.abc import Sequence
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QSize, Qt, Signal
-from PySide6.QtGui import QImage, QPainter
+from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -130,21 +130,41 @@ class GalleryDelegate(QStyledItemDelegate):
     def sizeHint(self, option, index) -> QSize:
         return CARD
 
+    def title(self, item) -> tuple[str, QColor]:
+        """A card's title and its colour."""
+        verdict = "correct" if item.correct else f"predicted {item.predicted}"
+        return f"true {item.true} · {verdict}", TEXT_COLOR if item.correct else WRONG_COLOR
+
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
         item: GalleryItem = index.data(ItemRole)
         if item is None:
             return
         rect = option.rect.adjusted(3, 3, -3, -3)
         painter.save()
-        verdict = "correct" if item.correct else f"predicted {item.predicted}"
+        title, color = self.title(item)
         bars = paint_card(
             painter, rect, selected=bool(option.state & QStyle.StateFlag.State_Selected),
-            thumbnail=self.model.thumbnails.get(item.path),
-            title=f"true {item.true} · {verdict}",
-            title_color=TEXT_COLOR if item.correct else WRONG_COLOR,
+            thumbnail=self.model.thumbnails.get(item.path), title=title, title_color=color,
         )
         paint_top_k(painter, bars, item.top, item.true)
         painter.restore()
+
+
+def card_view(model: GalleryModel, delegate: type[GalleryDelegate]) -> QListView:
+    """A list view in icon mode that lays `model`'s cards out in a grid, painted by
+    `delegate` (only those on screen)."""
+    view = QListView()
+    view.setViewMode(QListView.ViewMode.IconMode)
+    view.setResizeMode(QListView.ResizeMode.Adjust)
+    view.setMovement(QListView.Movement.Static)
+    view.setUniformItemSizes(True)
+    view.setGridSize(CARD)
+    view.setSpacing(0)
+    view.setWordWrap(False)
+    view.setSelectionMode(QListView.SelectionMode.SingleSelection)
+    view.setModel(model)
+    view.setItemDelegate(delegate(model, view))
+    return view
 
 
 class Gallery(QWidget):
@@ -175,17 +195,7 @@ class Gallery(QWidget):
         cell_row.addWidget(self.cell_label, 1)
         cell_row.addWidget(self.all_button)
 
-        self.view = QListView()
-        self.view.setViewMode(QListView.ViewMode.IconMode)
-        self.view.setResizeMode(QListView.ResizeMode.Adjust)
-        self.view.setMovement(QListView.Movement.Static)
-        self.view.setUniformItemSizes(True)
-        self.view.setGridSize(CARD)
-        self.view.setSpacing(0)
-        self.view.setWordWrap(False)
-        self.view.setSelectionMode(QListView.SelectionMode.SingleSelection)
-        self.view.setModel(self.model)
-        self.view.setItemDelegate(GalleryDelegate(self.model, self.view))
+        self.view = card_view(self.model, GalleryDelegate)
         self.empty_label = QLabel()
         self.empty_label.setObjectName("mutedText")
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)

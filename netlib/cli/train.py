@@ -6,7 +6,7 @@
                          [--freeze-epochs N]
     python main.py train --resume RUN [--epochs N]
     python main.py train FOLDER --model NAME --cluster HOST:PORT,HOST:PORT --task-index I
-    python main.py evaluate RUN [--data FOLDER] [--ten-crop]
+    python main.py evaluate RUN [--split train|validation|test|all] [--data FOLDER] [--ten-crop]
     python main.py predict MODEL_OR_RUN IMAGE... [--top 5] [--format table|json]
     python main.py predict imagenet:mobilenet_v2 cat.jpg      # ImageNet weights in Keras' cache
     python main.py export RUN --format keras|saved_model|tflite [--output PATH]
@@ -126,11 +126,17 @@ def _add_evaluate(commands) -> None:
     parser = commands.add_parser(
         "evaluate",
         help="accuracy, confusion matrix and mistakes of a trained run",
-        description="Evaluate a run's best model on its validation images (or on "
-        "--data FOLDER): top-1 and top-5 accuracy, per-class precision and recall, the "
-        "confusion matrix and every misclassified image, saved to evaluation.json.",
+        description="Evaluate a run's best model on its validation images (or another part "
+        "of its split, or all of them, or --data FOLDER): top-1, top-5 and balanced "
+        "accuracy, macro F1, per-class precision and recall, the confusion matrix and the "
+        "most confused pairs, every misclassified image, and each part's images with the "
+        "highest loss (label errors hide among the training images), saved to "
+        "evaluation.json.",
     )
     parser.add_argument("run_dir", metavar="RUN", help="a run folder")
+    parser.add_argument("--split", choices=("train", "validation", "test", "all"),
+                        default="validation",
+                        help="the part(s) of the run's split to evaluate (default validation)")
     parser.add_argument("--data", metavar="FOLDER", help="evaluate on this folder instead")
     parser.add_argument("--ten-crop", action="store_true",
                         help="average over ten crops per image (AlexNet's test)")
@@ -382,7 +388,9 @@ class _TrainDisplay:
 def run_evaluate(args) -> int:
     from netlib.evaluate import evaluate
 
-    result = evaluate(args.run_dir, data=args.data, ten_crop=args.ten_crop)
+    if args.data and args.split != "validation":
+        raise ValueError("--data evaluates a folder; --split chooses a part of the run's own split.")
+    result = evaluate(args.run_dir, data=args.data, ten_crop=args.ten_crop, split=args.split)
     if args.format == "json":
         print(json.dumps(result.to_dict(), indent=2))
         return 0
@@ -394,18 +402,30 @@ def run_evaluate(args) -> int:
     console.print(
         f"{result.run}: {result.images} images ({result.data}){crop}: "
         f"top-1 {result.top1:.2%}, top-5 {result.top5:.2%}, "
+        f"balanced accuracy {result.balanced_accuracy:.2%}, macro F1 {result.macro_f1:.3f}, "
         f"{len(result.misclassified)} misclassified"
     )
-    table = Table("class", "precision", "recall", "images")
+    if len(result.splits) > 1:
+        parts = Table("part", "images", "top-1", "balanced", "macro F1", "loss")
+        for part, figures in result.splits.items():
+            parts.add_row(part, str(figures["images"]), f"{figures['top1']:.2%}",
+                          f"{figures['balanced_accuracy']:.2%}", f"{figures['macro_f1']:.3f}",
+                          f"{figures['loss']:.3f}")
+        console.print(parts)
+    table = Table("class", "precision", "recall", "F1", "images")
     for row in result.per_class:
         table.add_row(row["class"], _percent(row["precision"]), _percent(row["recall"]),
-                      str(row["support"]))
+                      "-" if row["f1"] is None else f"{row['f1']:.3f}", str(row["support"]))
     console.print(table)
-    for mistake in result.misclassified[:10]:
-        console.print(
-            f"  {mistake['path']}: {mistake['true']} taken for {mistake['predicted']} "
-            f"({mistake['top5'][0]['probability']:.1%})"
-        )
+    if result.most_confused:
+        pairs = ", ".join(f"{c['true']} -> {c['predicted']} ({c['count']})"
+                          for c in result.most_confused[:5])
+        console.print(f"most confused: {pairs}")
+    for part, images in result.top_losses.items():
+        console.print(f"highest losses ({part}):")
+        for image in images[:5]:
+            verdict = "right" if image["true"] == image["predicted"] else f"taken for {image['predicted']}"
+            console.print(f"  {image['path']}: {image['true']}, {verdict}, loss {image['loss']:.2f}")
     if result.skipped:
         console.print(f"{len(result.skipped)} file(s) could not be decoded.", style="yellow")
     console.print(f"Saved {RunFolder(args.run_dir).file(RunFolder.EVALUATION)}")

@@ -1,8 +1,11 @@
 """Batches for `model.fit`: a `keras.utils.PyDataset` over an image cache.
 
 Works on every Keras backend (TensorFlow, JAX, PyTorch): batches are plain numpy,
-(uint8 images, int32 labels). Conversion to float, normalisation and augmentation belong
-in the model (see netlib.augment), where they run on the accelerator.
+(uint8 images, int32 labels), and (images, labels, float32 sample weights) with class
+weights (Keras' own `class_weight` argument of fit does not take models with several
+outputs, such as GoogLeNet's; a sample weight applies to every output). Conversion to
+float, normalisation and augmentation belong in the model (see netlib.augment), where
+they run on the accelerator.
 
 The order of an epoch is a function of (seed, epoch) only. A trainer passes
 ``batches.epoch_callback()`` in the `callbacks` of `fit`: it sets the epoch from fit's own
@@ -24,7 +27,9 @@ from __future__ import annotations
 import keras
 import numpy as np
 
+from netlib.data.balance import balanced_order
 from netlib.data.cache import ImageCache
+from netlib.data.modes import SAMPLINGS
 
 __all__ = ["ImageBatches"]
 
@@ -38,6 +43,11 @@ class ImageBatches(keras.utils.PyDataset):
         shuffle: reorder every epoch (training) or keep the cache's order (evaluation).
         seed: the shuffle's seed; epoch e's order is fixed by (seed, e).
         indices: the cache rows to use (e.g. ``cache.rows_for(split.train)``); default all.
+        sampling: "uniform", or "balanced": each epoch draws the same number of rows of
+            every class (netlib.data.balanced_order), keeping the epoch's length; the
+            draw is fixed by (seed, epoch) like the order.
+        class_weights: a weight per class (e.g. netlib.data.balanced_class_weights);
+            batches then carry each image's weight as a third element.
         **kwargs: `workers`, `use_multiprocessing`, `max_queue_size` of PyDataset
             (threads are enough: slicing a memory map is cheap).
     """
@@ -50,9 +60,14 @@ class ImageBatches(keras.utils.PyDataset):
         shuffle: bool = True,
         seed: int = 0,
         indices=None,
+        sampling: str = "uniform",
+        class_weights=None,
         **kwargs,
     ) -> None:
         super().__init__(**kwargs)
+        if sampling not in SAMPLINGS:
+            raise ValueError(f"sampling must be one of {', '.join(map(repr, SAMPLINGS))}; "
+                             f"received sampling={sampling!r}.")
         if int(batch_size) < 1:
             raise ValueError(f"batch_size must be a positive integer; received batch_size={batch_size!r}.")
         rows = np.arange(len(cache)) if indices is None else np.asarray(indices, dtype=np.int64).reshape(-1)
@@ -67,6 +82,8 @@ class ImageBatches(keras.utils.PyDataset):
         self.batch_size = int(batch_size)
         self.shuffle = bool(shuffle)
         self.seed = int(seed)
+        self.sampling = sampling
+        self.class_weights = None if class_weights is None else np.asarray(class_weights, np.float32)
         self._rows = rows
         self._order = rows
         self._epoch = 0
@@ -81,8 +98,11 @@ class ImageBatches(keras.utils.PyDataset):
     def set_epoch(self, epoch: int) -> None:
         """Follow epoch `epoch`'s order from now on (call before `fit(initial_epoch=epoch)`)."""
         self._epoch = int(epoch)
-        if self.shuffle:
-            self._order = self._rows[np.random.default_rng([self.seed, self._epoch]).permutation(len(self._rows))]
+        rng = np.random.default_rng([self.seed, self._epoch])
+        if self.sampling == "balanced":
+            self._order = balanced_order(self._rows, self.cache.labels[self._rows], rng)
+        elif self.shuffle:
+            self._order = self._rows[rng.permutation(len(self._rows))]
 
     def epoch_callback(self) -> keras.callbacks.Callback:
         """A callback for `fit` that sets this dataset's epoch at the start of every epoch."""
@@ -91,14 +111,17 @@ class ImageBatches(keras.utils.PyDataset):
     def __len__(self) -> int:
         return -(-len(self._rows) // self.batch_size)
 
-    def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+    def __getitem__(self, index: int) -> tuple[np.ndarray, ...]:
         if not 0 <= index < len(self):
             raise IndexError(f"batch index {index} out of range 0..{len(self) - 1}")
         rows = self._order[index * self.batch_size : (index + 1) * self.batch_size]
         # Reading the rows in file order is kinder to the disk; the batch's order is
         # irrelevant to a gradient step and still fixed by (seed, epoch).
         rows = np.sort(rows)
-        return self.cache.images[rows], self.cache.labels[rows]
+        labels = self.cache.labels[rows]
+        if self.class_weights is not None:
+            return self.cache.images[rows], labels, self.class_weights[labels]
+        return self.cache.images[rows], labels
 
     def on_epoch_begin(self) -> None:
         self._in_epoch = True

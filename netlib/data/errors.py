@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from netlib.cancel import Cancelled  # scan and build_cache raise it
 
-__all__ = ["SKIP_REASONS", "ImageError", "DatasetError", "Cancelled"]
+__all__ = ["SKIP_REASONS", "ImageError", "DatasetError", "CacheTooLarge", "Cancelled"]
 
 # Why a file was left out of a dataset. The keys are stable strings that the report,
 # the command line and the app show; each maps to a sentence for people.
@@ -41,3 +41,8 @@ class DatasetError(ValueError):
 
     A ValueError, so that the command line prints it as one line and the app as a message.
     """
+
+
+class CacheTooLarge(ValueError):
+    """An image cache that would not fit in the free space of its folder (checked before
+    a byte is written); the message says how much it needs and what to do."""

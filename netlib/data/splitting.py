@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import zlib
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -21,7 +22,14 @@ class Split:
     test: list[Sample]
 
 
-def split(index: DatasetIndex, *, validation: float = 0.2, test: float = 0.0, seed: int = 0) -> Split:
+def split(
+    index: DatasetIndex,
+    *,
+    validation: float = 0.2,
+    test: float = 0.0,
+    seed: int = 0,
+    keep_together: Iterable = (),
+) -> Split:
     """Split the samples of `index`.
 
     Each class is split on its own (stratified) with the same fractions, from a random
@@ -32,6 +40,12 @@ def split(index: DatasetIndex, *, validation: float = 0.2, test: float = 0.0, se
     A folder with a predefined split (train/ val/ test/ sub-folders) keeps it; only a
     part it lacks (no val/ folder, say) is drawn from its train/ images with the given
     fraction.
+
+    `keep_together`: groups of images (paths, Samples, or netlib.data.DuplicateGroup's)
+    that must not be split up, such as duplicates: each group goes to the part of its
+    first member in path order. Only images whose part was drawn here move (a folder's
+    own train/ val/ test/ folders are the user's), so a part's size can differ a little
+    from its fraction.
 
     Raises:
         ValueError: fractions outside [0, 1) or summing to 1 or more.
@@ -45,7 +59,8 @@ def split(index: DatasetIndex, *, validation: float = 0.2, test: float = 0.0, se
             f"received validation={validation!r}, test={test!r}."
         )
     if not index.predefined_split:
-        return _stratified(index.samples, index.classes, validation, test, seed)
+        parts = _stratified(index.samples, index.classes, validation, test, seed)
+        return _kept_together(parts, keep_together, movable=None)
     given = {part: [s for s in index.samples if s.split == part] for part in ("train", "validation", "test")}
     # Draw only the parts the folder lacks from its train/ images.
     drawn = _stratified(
@@ -55,11 +70,41 @@ def split(index: DatasetIndex, *, validation: float = 0.2, test: float = 0.0, se
         test if not given["test"] else 0.0,
         seed,
     )
-    return Split(
+    parts = Split(
         train=drawn.train,
         validation=given["validation"] or drawn.validation,
         test=given["test"] or drawn.test,
     )
+    return _kept_together(parts, keep_together, movable={str(s.path) for s in given["train"]})
+
+
+_PART_NAMES = ("train", "validation", "test")
+
+
+def _kept_together(parts: Split, groups: Iterable, movable: set[str] | None) -> Split:
+    """`parts` with each group's movable members moved to its first member's part."""
+    part_of = {str(s.path): name for name in _PART_NAMES for s in getattr(parts, name)}
+    sample_of = {str(s.path): s for name in _PART_NAMES for s in getattr(parts, name)}
+    moved = False
+    for group in groups:
+        paths = sorted(p for p in map(_path_of, getattr(group, "members", group)) if p in part_of)
+        if len(paths) < 2:
+            continue
+        target = part_of[paths[0]]
+        for path in paths[1:]:
+            if part_of[path] != target and (movable is None or path in movable):
+                part_of[path] = target
+                moved = True
+    if not moved:
+        return parts
+    chosen = {name: [] for name in _PART_NAMES}
+    for path, name in part_of.items():
+        chosen[name].append(sample_of[path])
+    return Split(*(sorted(chosen[name], key=_order) for name in _PART_NAMES))
+
+
+def _path_of(member) -> str:
+    return str(getattr(member, "path", member))
 
 
 def _stratified(samples: list[Sample], classes: list[str], validation: float, test: float, seed: int) -> Split:

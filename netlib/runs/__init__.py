@@ -18,18 +18,20 @@ from netlib.runs.atomic import (
     produce_folder_atomic,
     read_model_metadata,
     remove_temporaries,
+    rename_no_clobber,
     save_model_atomic,
     temporary_path,
     write_atomic,
     write_bytes_atomic,
     write_json_atomic,
 )
-from netlib.runs.folder import METRIC_COLUMNS, STATES, RunFolder
+from netlib.runs.folder import EVALUATION_FORMAT, METRIC_COLUMNS, STATES, RunFolder
 from netlib.runs.places import CACHE_DIR_VARIABLE, DEFAULT_RUNS_DIR, cache_root
 
 __all__ = [
     "CACHE_DIR_VARIABLE",
     "DEFAULT_RUNS_DIR",
+    "EVALUATION_FORMAT",
     "METRIC_COLUMNS",
     "MODEL_METADATA_NAME",
     "STATES",
@@ -41,6 +43,7 @@ __all__ = [
     "produce_folder_atomic",
     "read_model_metadata",
     "remove_temporaries",
+    "rename_no_clobber",
     "save_model_atomic",
     "temporary_path",
     "write_atomic",

@@ -8,11 +8,14 @@ killed at any point leaves at most a stray temporary file, which
 :func:`remove_temporaries` clears once its writer is gone.
 
 This is the one place ConvLab writes files: run folders, checkpoints, exports, the image
-cache and the layer-table and count caches all go through it.
+cache and the layer-table and count caches all go through it; and the one place it moves
+a user's file (:func:`rename_no_clobber`, for netlib.data.relabel), which never replaces
+one.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -36,6 +39,7 @@ __all__ = [
     "save_model_atomic",
     "read_model_metadata",
     "remove_temporaries",
+    "rename_no_clobber",
 ]
 
 # Temporary files are named ".<target>.<pid>-<random>.convlab-tmp<suffix>": the pid tells
@@ -69,6 +73,41 @@ def move_into_place(temporary: Path, target: str | os.PathLike, *, durable: bool
     os.replace(temporary, target)
     if durable:
         _fsync_folder(target.parent)
+    return target
+
+
+# What os.link raises on a file system without hard links (FAT, some network shares).
+_NO_HARD_LINKS = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS, errno.EMLINK}
+
+
+def rename_no_clobber(source: str | os.PathLike, target: str | os.PathLike) -> Path:
+    """Move the file `source` to `target`, a name that must be free: FileExistsError if it
+    is taken, and no file is ever replaced, even by another process racing for the name.
+
+    A hard link makes the new name (the kernel refuses an existing one), the folder is
+    fsynced, then the old name is removed and its folder fsynced: a crash in between
+    leaves both names on the same file, never none (netlib.data.relabel's recovery
+    removes the old one). Where the file system has no hard links, a rename after a
+    check (Windows' rename itself refuses an existing target). Within one file system
+    only (a dataset's own folders): OSError otherwise, nothing moved.
+    """
+    source, target = Path(source), Path(target)
+    try:
+        os.link(source, target, follow_symlinks=False)
+    except FileExistsError:
+        raise
+    except OSError as error:
+        if error.errno not in _NO_HARD_LINKS:
+            raise
+        if sys.platform != "win32" and os.path.lexists(target):
+            raise FileExistsError(errno.EEXIST, "File exists", str(target)) from None
+        os.rename(source, target)
+        _fsync_folder(target.parent)
+        _fsync_folder(source.parent)
+        return target
+    _fsync_folder(target.parent)
+    os.unlink(source)
+    _fsync_folder(source.parent)
     return target
 
 

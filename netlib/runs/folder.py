@@ -18,7 +18,8 @@
       last.keras         the model of the last completed epoch
       resume/            the state to continue from: state.json, the commit point, names
                          the arrays file beside it (netlib.train.checkpoint writes both)
-      evaluation.json    written by netlib.evaluate
+      evaluation.json    written by netlib.evaluate (format EVALUATION_FORMAT; an older
+                         format counts as no evaluation: evaluate again)
 
 Both `.keras` files are inference models: uint8 pixels (0-255) in, class probabilities
 out; preprocessing inside, augmentation not; class names inside the file (convlab.json).
@@ -45,7 +46,7 @@ from netlib.runs.places import DEFAULT_RUNS_DIR
 if TYPE_CHECKING:
     from netlib.train.config import TrainConfig
 
-__all__ = ["RunFolder", "METRIC_COLUMNS", "STATES"]
+__all__ = ["RunFolder", "METRIC_COLUMNS", "STATES", "EVALUATION_FORMAT"]
 
 METRIC_COLUMNS = (
     "epoch",
@@ -59,6 +60,9 @@ METRIC_COLUMNS = (
     "seconds",
 )
 STATES = ("running", "finished", "stopped", "failed")
+#: The format of evaluation.json (its schema: netlib.evaluate). 2 added balanced accuracy,
+#: macro F1, the most confused pairs and each part's highest losses.
+EVALUATION_FORMAT = "convlab-evaluation/2"
 # A run folder's name starts with the moment it was made (see RunFolder.create).
 _STAMP_FORMAT = "%Y%m%d-%H%M%S"
 
@@ -203,8 +207,13 @@ class RunFolder:
     def validation_samples(self) -> list[tuple[Path, int]]:
         """The run's validation images as (absolute path, label), from split.json and
         the dataset root in dataset.json; ValueError when the run has neither file."""
+        return self.samples("validation")
+
+    def samples(self, part: str) -> list[tuple[Path, int]]:
+        """The run's images of one part ("train", "validation" or "test") as (absolute
+        path, label); ValueError when the run has no split.json or dataset.json."""
         root = Path(self.dataset()["root"])
-        return [(root / path, int(label)) for path, label in self.split().get("validation", [])]
+        return [(root / path, int(label)) for path, label in self.split().get(part, [])]
 
     def resume_state(self) -> dict[str, Any] | None:
         """resume/state.json, the last committed resume state, or None if there is none.
@@ -236,11 +245,14 @@ class RunFolder:
         return self.read_json(self.EVALUATION, "evaluation")
 
     def evaluation_is_current(self) -> bool:
-        """Whether evaluation.json exists and is not older than the model it evaluates
-        (a run trained further since has a newer model: evaluate it again)."""
+        """Whether evaluation.json exists in the current format and is not older than the
+        model it evaluates (a run trained further since has a newer model: evaluate it
+        again)."""
         evaluation = self.path / self.EVALUATION
         try:
-            return self.model_path().stat().st_mtime <= evaluation.stat().st_mtime
+            if self.model_path().stat().st_mtime > evaluation.stat().st_mtime:
+                return False
+            return self.evaluation().get("format") == EVALUATION_FORMAT
         except (ValueError, OSError):  # no model, or no evaluation
             return False
 

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from netlib import augment_spec, registry
-from netlib.data.modes import COLOR_MODES, RESIZE_MODES
+from netlib.data.modes import CLASS_WEIGHTS, COLOR_MODES, RESIZE_MODES, SAMPLINGS
 
 __all__ = [
     "ConfigError",
@@ -44,6 +44,8 @@ __all__ = [
     "MIXED_PRECISION",
     "NORMALIZATIONS",
     "MONITORS",
+    "CLASS_WEIGHTS",
+    "SAMPLINGS",
     "COLOR_MODES",
     "RESIZE_MODES",
     "SCRATCH",
@@ -375,6 +377,19 @@ class TrainConfig:
     test: float = _setting(
         0.0, "Test", DATA, "Share of each class held out for a final test",
         minimum=0.0, maximum=0.9, decimals=2)
+    group_duplicates: bool = _setting(
+        False, "Duplicates together", DATA,
+        "Keep exact and near-duplicate images in one part of the split, so that validation "
+        "does not score copies of training images (python main.py scan FOLDER --duplicates "
+        "lists them)")
+    class_weight: str = _setting(
+        "none", "Class weights", DATA,
+        "none; balanced: weigh each image's loss by the inverse of its class's share "
+        "(n / (classes * n_class)), for unbalanced classes", choices=CLASS_WEIGHTS)
+    sampling: str = _setting(
+        "uniform", "Sampling", DATA,
+        "uniform: every training image once per epoch; balanced: each epoch draws every "
+        "class equally (small classes repeated), for unbalanced classes", choices=SAMPLINGS)
     batch_size: int = _setting(
         32, "Batch size", OPTIMISATION, "Images per training step",
         minimum=1, maximum=65536, unit="images")
@@ -749,6 +764,13 @@ def _check_together(config: TrainConfig) -> None:
             "freeze_epochs",
             f"freeze_epochs must be at most epochs ({config.epochs}); received "
             f"freeze_epochs={config.freeze_epochs!r}. Lower Frozen epochs or raise Epochs.",
+        )
+    if config.class_weight != "none" and config.sampling != "uniform":  # one way, not two
+        raise ConfigError(
+            "sampling",
+            f"class_weight={config.class_weight!r} and sampling={config.sampling!r} both make "
+            "up for unbalanced classes and would do it twice; choose one (the other none / "
+            "uniform).",
         )
     if config.validation == 0.0 and (config.schedule == "plateau" or config.early_stopping):
         raise SETTINGS["validation"].refuse(

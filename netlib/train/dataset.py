@@ -1,9 +1,11 @@
 """From a config's dataset folder to the batches `model.fit` takes, through netlib.data.
 
-scan -> split (stratified, seeded) -> one image cache for the whole folder (decoded once,
-memory-mapped, reused by later runs and by resumes) -> ImageBatches per part. Also
-measures what the model needs from the training images: per-channel statistics for
-normalisation and, for AlexNet's colour augmentation, the principal components.
+list the folder -> one image cache for the whole folder (decoded once, the decode being
+each file's check; memory-mapped, reused by later runs and by resumes) -> split
+(stratified, seeded; duplicates kept together on request) -> ImageBatches per part (class
+weights or balanced sampling on request). Also measures what the model needs from the
+training images: per-channel statistics for normalisation and, for AlexNet's colour
+augmentation, the principal components; and describes the class balance of each part.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ class PreparedData:
     skipped: list[dict[str, str]]  # files left out, with reasons (scan and decode)
     statistics: tuple[np.ndarray, np.ndarray] | None = None  # per-channel mean, variance
     pca: tuple[np.ndarray, np.ndarray] | None = None  # eigenvalues, eigenvectors
+    duplicate_groups: int | None = None  # groups kept together, when asked for
 
     def count(self, part: str) -> int:
         return len(self.rows[part])
@@ -44,7 +47,21 @@ class PreparedData:
         labels = self.cache.labels[self.rows[part]]
         return float(np.bincount(labels).max() / len(labels)) if len(labels) else 0.0
 
-    def batches(self, part: str, batch_size: int, *, shuffle: bool, seed: int = 0):
+    def class_counts(self, part: str) -> dict[str, int]:
+        """Images per class name in one part."""
+        counts = np.bincount(self.cache.labels[self.rows[part]], minlength=len(self.classes))
+        return {name: int(n) for name, n in zip(self.classes, counts)}
+
+    def balance(self) -> data.ClassBalance:
+        """The training images' class balance (what class weights and sampling act on)."""
+        return data.class_balance(self.class_counts("train"))
+
+    def class_weights(self) -> np.ndarray:
+        """netlib.data.balanced_class_weights of the training images."""
+        return data.balanced_class_weights(self.cache.labels[self.rows["train"]], len(self.classes))
+
+    def batches(self, part: str, batch_size: int, *, shuffle: bool, seed: int = 0,
+                sampling: str = "uniform", class_weights=None):
         """An ImageBatches over one part ("train", "validation" or "test")."""
         return data.ImageBatches(
             self.cache,
@@ -52,6 +69,8 @@ class PreparedData:
             shuffle=shuffle,
             seed=seed,
             indices=self.rows[part],
+            sampling=sampling,
+            class_weights=class_weights,
             # One worker, i.e. no Keras enqueuer threads: a batch is a slice of a
             # memory-mapped cache, cheap to assemble, and on TensorFlow Keras prefetches
             # with tf.data, which overlaps loading with the step (benchmarks/
@@ -71,14 +90,18 @@ class PreparedData:
     def description(self) -> dict[str, Any]:
         """dataset.json: what the run trained on, for people and for the app.
 
-        Keys: root, classes, counts (per part), image_size, color_mode, resize, skipped
-        ([{path, reason, detail}]), normalization ({mean, std} per channel, [0, 1] units)
-        and pca (for AlexNet's colour augmentation), when used.
+        Keys: root, classes, counts (per part), class_counts ({part: {class: n}}),
+        balance (the training images': counts, largest, smallest, ratio, warning),
+        image_size, color_mode, resize, skipped ([{path, reason, detail}]),
+        normalization ({mean, std} per channel, [0, 1] units) and pca (for AlexNet's
+        colour augmentation), when used; duplicate_groups (kept in one part), when asked.
         """
         described: dict[str, Any] = {
             "root": str(self.root),
             "classes": list(self.classes),
             "counts": {part: self.count(part) for part in PARTS},
+            "class_counts": {part: self.class_counts(part) for part in PARTS},
+            "balance": self.balance().to_dict(),
             "image_size": list(self.cache.image_size),
             "color_mode": self.cache.color_mode,
             "resize": self.cache.resize,
@@ -96,6 +119,8 @@ class PreparedData:
                 "eigenvalues": np.asarray(values).tolist(),
                 "eigenvectors": np.asarray(vectors).tolist(),
             }
+        if self.duplicate_groups is not None:
+            described["duplicate_groups"] = self.duplicate_groups
         return described
 
     def split_listing(self) -> dict[str, list[list]]:
@@ -127,27 +152,28 @@ def prepare_data(
     progress: Callable[[str, int, int], None] | None = None,
     cancel: Callable[[], bool] | None = None,
 ) -> PreparedData:
-    """Scan, split and cache `config.dataset`, and measure the training images.
+    """Scan, cache and split `config.dataset`, and measure the training images.
 
+    A relabel of the folder that a crash cut short is completed or rolled back first
+    (netlib.data.Journal), so that no image is in the dataset twice or not at all.
     `progress(stage, done, total)` reports "scanning" and "caching"; `cancel()` is polled
     and, when it returns True, netlib.data.Cancelled is raised. A folder that cannot be
     used raises netlib.data.DatasetError (a ValueError) naming the problem.
     """
-
-    def reporter(stage):
-        return (lambda done, total: progress(stage, done, total)) if progress else None
-
-    index = data.scan(config.dataset, progress=reporter("scanning"), cancel=cancel)
-    parts = data.split(index, validation=config.validation, test=config.test, seed=config.seed)
+    if Path(config.dataset).is_dir():
+        data.Journal.open(config.dataset)
     height, width, _ = config.input_shape()
-    cache = data.build_cache(
-        index.samples,
+    index, cache = data.scan_into_cache(
+        config.dataset,
         image_size=(height, width),
         color_mode=config.resolved_color_mode(),
         resize=config.resize,
-        progress=reporter("caching"),
+        progress=progress,
         cancel=cancel,
     )
+    groups = data.find_duplicates(index, cache=cache, cancel=cancel) if config.group_duplicates else ()
+    parts = data.split(index, validation=config.validation, test=config.test, seed=config.seed,
+                       keep_together=groups)
     rows = {
         "train": cache.rows_for(parts.train),
         "validation": cache.rows_for(parts.validation),
@@ -157,9 +183,11 @@ def prepare_data(
         raise data.DatasetError(f"{index.root} has no usable training images.")
     skipped = [
         {"path": _relative(Path(s.path), Path(index.root)), "reason": s.reason, "detail": s.detail}
-        for s in [*index.skipped, *cache.skipped]
+        for s in index.skipped  # the cache's failures among them
     ]
     prepared = PreparedData(Path(index.root), list(index.classes), cache, rows, skipped)
+    if config.group_duplicates:
+        prepared.duplicate_groups = len(groups)
     if config.normalization == "dataset":
         from netlib.train.model import channel_statistics
 
@@ -173,7 +201,9 @@ def prepare_data(
 
 class MultiHeadBatches(keras.utils.PyDataset):
     """Batches for a model with several heads (GoogLeNet's auxiliary classifiers): the
-    same labels for every head, as `{output_name: labels}`."""
+    same labels for every head, as `{output_name: labels}`; sample weights (class
+    weights), when the batches carry them, as one array, which Keras applies to every
+    head."""
 
     def __init__(self, batches, output_names: tuple[str, ...]):
         super().__init__(
@@ -188,8 +218,8 @@ class MultiHeadBatches(keras.utils.PyDataset):
         return len(self.batches)
 
     def __getitem__(self, index):
-        images, labels = self.batches[index]
-        return images, {name: labels for name in self.output_names}
+        images, labels, *weights = self.batches[index]
+        return (images, {name: labels for name in self.output_names}, *weights)
 
     def on_epoch_end(self) -> None:
         self.batches.on_epoch_end()

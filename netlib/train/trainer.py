@@ -379,7 +379,22 @@ class Trainer:
                 f"{prepared.skipped[0]['path']}: {prepared.skipped[0]['reason']}",
                 "warning",
             )
+        self._log_balance(listener, prepared)
         return prepared
+
+    def _log_balance(self, listener: _Listener, prepared: PreparedData) -> None:
+        balance, config = prepared.balance(), self.config
+        counts = ", ".join(f"{name} {n:,}" for name, n in balance.counts.items())
+        listener.log(f"Training images per class: {counts} (largest / smallest "
+                     f"{balance.ratio:.1f})")
+        if config.class_weight != "none" or config.sampling != "uniform":
+            listener.log(f"Making up for the class balance: class_weight={config.class_weight}, "
+                         f"sampling={config.sampling}")
+        elif balance.warning:
+            listener.log(balance.warning, "warning")
+        if prepared.duplicate_groups:
+            listener.log(f"{prepared.duplicate_groups} group(s) of duplicate images, each kept "
+                         f"in one part of the split")
 
     def _record_data(self, prepared: PreparedData, resuming: bool) -> None:
         if resuming:
@@ -395,7 +410,13 @@ class Trainer:
         self.folder.write_split(prepared.split_listing())
 
     def _batches(self, prepared: PreparedData, part: str, models: TrainingModels, *, shuffle):
-        batches = prepared.batches(part, self.config.batch_size, shuffle=shuffle, seed=self.config.seed)
+        config = self.config
+        training = part == "train"
+        batches = prepared.batches(
+            part, config.batch_size, shuffle=shuffle, seed=config.seed,
+            sampling=config.sampling if training else "uniform",
+            class_weights=prepared.class_weights() if training and config.class_weight == "balanced" else None,
+        )
         if shuffle:
             # The epoch's order follows Keras' epoch index, also when resuming.
             self._epoch_callback = batches.epoch_callback()
@@ -449,9 +470,11 @@ class Trainer:
                          "has every epoch).", "warning")
         callbacks += self.extra_callbacks
         # Before the recorder: the epoch's model is saved with re-estimated statistics.
+        # The statistics of batches drawn as training draws them (balanced sampling too).
         self._batch_norm = PreciseBatchNorm(
             models.training,
-            prepared.batches("train", config.batch_size, shuffle=True, seed=config.seed),
+            prepared.batches("train", config.batch_size, shuffle=True, seed=config.seed,
+                             sampling=config.sampling),
             PreciseBatchNorm.steps_for(config.batch_size, prepared.count("train")),
         )
         callbacks.append(self._batch_norm)
