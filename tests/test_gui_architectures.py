@@ -214,3 +214,16 @@ def test_a_narrow_window_narrows_the_names_so_the_numbers_stay_in_view(qtbot, wi
     assert narrowed[2:] == natural[2:]  # shapes and numbers keep their widths
     assert narrowed[0] < natural[0] and narrowed[0] >= table.MIN_NAME_WIDTH
     assert result.summary.totals.receptive_field == 483
+
+
+def test_the_published_count_line_reads_as_one_sentence():
+    # A source written as a sentence ("... output 850.") gets no second full stop.
+    from netlib import registry
+    from netlib.inspect import summarize
+    from gui.tasks.layers import ModelConfig, check_reference, describe_check
+
+    info = registry.model_info("lenet5")
+    config = ModelConfig.create("lenet5", 32, 10, {})
+    totals = summarize(registry.build("lenet5", classes=10)).totals
+    text = describe_check(check_reference(info, config, totals))
+    assert text.endswith("61,706, matches.") and ".:" not in text

@@ -84,7 +84,8 @@ def describe_check(check) -> str:
         return f"{counted} - no published figure for this configuration."
     difference = check.counted - reference.params
     verdict = "matches" if difference == 0 else f"differs by {difference:+,}"
-    text = f"{counted} - {reference.source}: {count(reference.params)}, {verdict}."
+    source = reference.source.rstrip(".")  # a source written as a sentence ends with one
+    text = f"{counted} - {source}: {count(reference.params)}, {verdict}."
     if check.macs_match is not None:
         source = reference.macs_source or reference.source
         offset = f"{check.macs_offset:+.1%}" if abs(check.macs_offset) >= 0.0005 else "0.0%"
