@@ -126,3 +126,16 @@ def test_the_runs_comparison_stays_readable(qtbot):
     assert widget.shown["lenet5 (val)"] == ([1.0], [50.0])
     assert _y_range(widget.plot_item) == pytest.approx([-2, 102])  # a line near 17% shows
     assert not any(math.isnan(v) for v in _x_range(widget.plot_item))
+
+
+def test_the_epoch_axes_label_whole_epochs_the_narrow_one_fewer(qtbot):
+    from gui.widgets.curves import TrainingCurves, epoch_tick_step
+
+    assert [epoch_tick_step(e, 6) for e in (1, 7, 15, 60, 200)] == [1, 2, 5, 10, 50]
+    curves = TrainingCurves()
+    qtbot.addWidget(curves)
+    for epochs in (1, 15):
+        curves.set_epochs(epochs)
+        for plot, ticks in ((curves.loss_plot, 6), (curves.rate_plot, 3)):
+            spacings = plot.getAxis("bottom").tickSpacing(0, epochs, 300)
+            assert all(spacing == epoch_tick_step(epochs, ticks) for spacing, _ in spacings)

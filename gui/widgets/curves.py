@@ -73,6 +73,15 @@ def cache_axes(plot: pg.PlotItem) -> None:
         plot.getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
 
+def epoch_tick_step(epochs: int, ticks: int) -> int:
+    """The step between labelled epochs: 1, 2, 5, 10, 20, 50, ... so that at most about
+    `ticks` labels fit (a narrow plot gets fewer)."""
+    step = 1
+    while max(1, epochs) / step > ticks:
+        step = step * 5 // 2 if str(step).startswith("2") else step * 2
+    return step
+
+
 def _legend(columns: int) -> pg.LegendItem:
     """A legend for a place of its own in a layout (below a plot), not over the curves."""
     legend = pg.LegendItem(colCount=columns, labelTextColor="k", frame=False,
@@ -257,9 +266,11 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
     def set_epochs(self, epochs: int) -> None:
         """Lay the epoch axis out for a run of `epochs` epochs (it no longer moves, so the
         axes are not redrawn as points arrive)."""
-        for plot in (self.loss_plot, self.accuracy_plot, self.rate_plot):
+        for plot, ticks in ((self.loss_plot, 6), (self.accuracy_plot, 6), (self.rate_plot, 3)):
             plot.enableAutoRange(x=False)
             plot.setXRange(0, max(1, epochs), padding=0.02)
+            step = epoch_tick_step(epochs, ticks)
+            plot.getAxis("bottom").setTickSpacing(step, step)  # whole epochs, never 0.2
 
     def set_history(self, rows: Iterable[Mapping[str, float]], epochs: int | None = None) -> None:
         """Show a run's metrics.csv rows (a resumed run's past epochs), on an epoch axis

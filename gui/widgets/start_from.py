@@ -46,6 +46,9 @@ class StartFromControl(QWidget):
         for label, kind in (("Scratch (random weights)", SCRATCH), ("ImageNet", IMAGENET),
                             ("An earlier run…", RUN), ("A weights file…", FILE)):
             self.combo.addItem(label, kind)
+        # As narrow as the form's other lists (the open list shows the whole labels).
+        self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.combo.setMinimumContentsLength(8)
         self.combo.setToolTip("Where the run's weights come from; a pretrained start keeps "
                               "every layer that fits and trains a new classifier")
         self.download_button = QPushButton("Download")

@@ -200,6 +200,10 @@ def _tooltip(setting: Setting) -> str:
 def _make_widget(setting: Setting, on_changed) -> QWidget:
     if setting.choices is not None:
         widget = QComboBox()
+        # As narrow as a short choice: the form fits its column without a sideways scroll
+        # (the list, when open, is as wide as its longest choice).
+        widget.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        widget.setMinimumContentsLength(8)
         if setting.optional:
             widget.addItem(setting.none_means, None)
         for choice in setting.choices:
