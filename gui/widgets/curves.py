@@ -200,7 +200,7 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
         self.loss_legend = _legend(2)
         self.accuracy_legend = _legend(2)
         self.addItem(self.loss_legend, row=1, col=0)
-        self.addItem(self.accuracy_legend, row=1, col=1)
+        self.addItem(self.accuracy_legend, row=1, col=1, colspan=2)  # under the rate plot too: the window can be narrower
 
         dashed = Qt.PenStyle.DashLine
         self.series = {
