@@ -12,7 +12,8 @@ DEV_STAMP := $(VENV)/.requirements-dev-installed
 PYTEST_ARGS ?=
 # The suite is mostly single-threaded Python (building Keras graphs), so it runs in one
 # process per core (pytest-xdist), at most four: each holds its own TensorFlow.
-# `make test TEST_WORKERS=0` runs it in this process.
+# `make test TEST_WORKERS=0` runs it in this process. Work stealing keeps both workers
+# busy to the end (the real-training tests are long and would otherwise queue on one).
 TEST_WORKERS ?= auto
 
 .PHONY: run test venv dev-venv bench clean
@@ -22,7 +23,7 @@ run: $(STAMP)
 
 test: $(DEV_STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest tests -n $(TEST_WORKERS) --maxprocesses=4 \
-		--durations=10 $(PYTEST_ARGS)
+		--dist worksteal --durations=25 $(PYTEST_ARGS)
 
 venv: $(STAMP)
 

@@ -1,7 +1,7 @@
 """benchmarks/gpu_speed.py in its --cpu-smoke mode: the code that measures ConvLab's training
 path on a GPU (the Trainer on a cached JPEG folder, the builder and keras.applications in a
-bare fit, torchvision) runs here for a few steps at 32 px, and prints its table. Two of the benchmark's networks
-(the small ones: every path is the same code for all four) keep the suite short;
+bare fit, torchvision) runs here for a few steps at 32 px, and prints its table. One of the benchmark's networks
+(the smallest: every path is the same code for all four) keeps the suite short;
 `python benchmarks/gpu_speed.py --cpu-smoke` runs all four."""
 
 import re
@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-NETWORKS = ("mobilenet_v2", "efficientnet_b0")
+NETWORKS = ("mobilenet_v2",)
 KERAS_PATHS = ("(a) trainer", "(b) builder", "(c) keras.app")
 TORCH_PATHS = ("(d) torch eager", "(e) torch.compile")
 NUMBER = r"\s+\d+\.\d"  # an img/s figure
