@@ -143,3 +143,18 @@ def test_train_help_lists_every_setting_with_its_choices_and_bounds(capsys):
             continue
         assert f" {name} " in text, name
         assert " ".join(setting.describe_valid().split()) in text, name
+
+
+def test_a_short_pretrained_run_keeps_the_recipes_share_of_frozen_epochs(tmp_path):
+    # The "pretrained" recipe freezes 3 of 10 epochs; `train --weights imagenet --epochs 1`
+    # was refused ("freeze_epochs must be at most epochs").
+    notices = []
+    config = TrainConfig.for_model("mobilenet_v2", tmp_path, weights="imagenet", epochs=1,
+                                   notices=notices)
+    assert config.freeze_epochs == 1
+    assert any(n.startswith("freeze_epochs cut from the recipe's 3 to 1") for n in notices)
+    assert TrainConfig.for_model("mobilenet_v2", tmp_path, weights="imagenet",
+                                 epochs=5).freeze_epochs == 3
+    with pytest.raises(ConfigError, match="freeze_epochs"):  # a choice of the user's stays
+        TrainConfig.for_model("mobilenet_v2", tmp_path, weights="imagenet", epochs=1,
+                              freeze_epochs=3)

@@ -512,7 +512,9 @@ class TrainConfig:
         `model_options` in the overrides are merged into (not substituted for) the
         family's options. A `batch_size` given without a `learning_rate` scales the
         family's rate linearly (the rate per image stays the paper's); `epochs` given
-        without a `warmup_epochs` cuts the family's warm-up to a quarter of a shorter run.
+        without a `warmup_epochs` cuts the family's warm-up to a quarter of a shorter run,
+        and, for a pretrained start, without a `freeze_epochs` keeps the recipe's share of
+        frozen epochs where the run is too short for them.
         Each such adaptation is described in `notices` (a list, when given).
 
         A pretrained start (`weights` other than "scratch") takes the family's
@@ -549,6 +551,16 @@ class TrainConfig:
                     f"{defaults['warmup_epochs']:g} (a quarter of the {epochs} epochs); "
                     f"setting warmup_epochs chooses another."
                 )
+        freeze = defaults.get("freeze_epochs", 0)
+        if ("freeze_epochs" not in overrides and isinstance(epochs, int) and epochs > 0
+                and freeze >= epochs and weights != SCRATCH):
+            # A short run keeps the recipe's share of frozen epochs (at least one).
+            recipe_epochs = defaults.get("epochs", SETTINGS["epochs"].default)
+            defaults["freeze_epochs"] = min(epochs, max(1, round(freeze * epochs / recipe_epochs)))
+            said.append(
+                f"freeze_epochs cut from the recipe's {freeze} to {defaults['freeze_epochs']} "
+                f"(its share of a run of {epochs}); setting freeze_epochs chooses another."
+            )
         values = {**defaults, **overrides}
         if "model_options" in overrides:
             values["model_options"] = {
