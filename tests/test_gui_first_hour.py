@@ -108,6 +108,20 @@ def test_a_short_run_cuts_the_familys_warm_up_and_says_so(qtbot, settings):
     assert train.form.fields["warmup_epochs"].value() == 1.5
 
 
+def test_a_short_pretrained_run_keeps_the_recipes_share_of_frozen_epochs(qtbot, settings):
+    window = _window(qtbot)
+    train = window.page("train")
+    assert train.set_model("mobilenet_v2")
+    train.start_from.choose("imagenet")  # the "pretrained" recipe: 3 frozen epochs of 10
+    assert train.settings.recipe == "pretrained"
+    assert train.form.fields["freeze_epochs"].value() == 3
+    train.form.fields["epochs"].setValue(2)
+    assert train.form.fields["freeze_epochs"].value() == 1 and train.form.problem() == ""
+    assert "freeze_epochs cut from the recipe's 3 to 1" in train.settings_message.text()
+    train.form.fields["epochs"].setValue(10)
+    assert train.form.fields["freeze_epochs"].value() == 3
+
+
 def test_one_dataset_for_all_pages_and_a_folder_that_fails_to_scan_changes_nothing(
     qtbot, settings, tmp_path
 ):

@@ -8,9 +8,9 @@ with the recipe's source beside it. The form's `weights` field is the Start-from
 
 The panel turns the form into a TrainConfig for the network and dataset it shows; the
 page decides what they are (the app's state) and hears when the user picks others. A
-warm-up that came from the family's defaults follows the number of epochs: cut to a
-quarter of a shorter run, with a notice saying so, as `python main.py train --epochs`
-does (TrainConfig.for_model); one the user chose is left alone.
+warm-up (and a pretrained start's frozen epochs) that came from the recipe follows the
+number of epochs: cut for a shorter run, with a notice saying so, as `python main.py
+train --epochs` does (TrainConfig.for_model); one the user chose is left alone.
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ from gui.widgets.start_from import SCRATCH, StartFromControl
 from gui.widgets.train_form import TrainConfigForm
 
 DEFAULT_RECIPE = "default"
+# Settings the recipe gives that follow the number of epochs until the user sets them.
+FOLLOW_EPOCHS = ("warmup_epochs", "freeze_epochs")
 
 
 class TrainSettingsPanel(QWidget):
@@ -56,7 +58,8 @@ class TrainSettingsPanel(QWidget):
         self.dataset_path = ""  # the folder a config names
         self.loaded = False  # the networks are known (Keras has loaded)
         self.notices: list[str] = []  # how the family's defaults were adapted
-        self._family_warmup: float | None = None  # the warm-up the family's defaults gave
+        # The values of FOLLOW_EPOCHS the recipe gave (absent once the user changed them).
+        self._from_recipe: dict[str, float] = {}
         self._build(network)
 
     def _build(self, network: str) -> None:
@@ -211,7 +214,7 @@ class TrainSettingsPanel(QWidget):
             refused = f"{self.network}: {error}"
             config = TrainConfig.for_model(self.network, self.dataset_path, **start)
         self.form.set_config(config)
-        self._family_warmup = config.warmup_epochs
+        self._from_recipe = {key: getattr(config, key) for key in FOLLOW_EPOCHS}
         self.notices = []
         self.form.set_values(keep or {})
         self.changed.emit()
@@ -220,7 +223,7 @@ class TrainSettingsPanel(QWidget):
     def set_config(self, config) -> None:
         """Show a config as it is (restored, or a run's own): its warm-up is its own."""
         self.form.set_config(config)
-        self._family_warmup = None
+        self._from_recipe = {}
         self.notices = []
 
     def _on_form_changed(self) -> None:
@@ -228,23 +231,29 @@ class TrainSettingsPanel(QWidget):
         self.changed.emit()
 
     def _follow_epochs(self) -> None:
-        """A warm-up taken from the family's defaults follows the number of epochs."""
+        """The warm-up and frozen epochs taken from the recipe follow the number of epochs
+        (TrainConfig.for_model adapts them to a short run, with a notice); a value the
+        user chose is theirs."""
         values = self.form.read()
-        if self._family_warmup is None or values["warmup_epochs"] != self._family_warmup:
+        keys = [k for k in FOLLOW_EPOCHS if k in self._from_recipe and values[k] == self._from_recipe[k]]
+        self._from_recipe = {k: self._from_recipe[k] for k in keys}
+        if not keys:
+            self.notices = []
             return
         from netlib.train import TrainConfig
 
         notices: list[str] = []
         try:
-            warmup = TrainConfig.for_model(
+            config = TrainConfig.for_model(
                 self.network, self.dataset_path, recipe=self.recipe, weights=values["weights"],
-                epochs=values["epochs"], notices=notices).warmup_epochs
+                epochs=values["epochs"], notices=notices)
         except ValueError:
             return
-        self.notices = [n for n in notices if n.startswith("warmup_epochs")]
-        if warmup != self._family_warmup:
-            self._family_warmup = warmup
-            self.form.set_values({"warmup_epochs": warmup})
+        self.notices = [n for n in notices if n.startswith(tuple(keys))]
+        changes = {k: getattr(config, k) for k in keys if getattr(config, k) != self._from_recipe[k]}
+        if changes:
+            self._from_recipe.update(changes)
+            self.form.set_values(changes)
 
     # -- reading it ------------------------------------------------------------------------------
 
