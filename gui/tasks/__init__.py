@@ -22,7 +22,6 @@ from gui.tasks.datasets import (
     dataset_folder,
     decode_thumbnails,
     find_duplicate_groups,
-    scan_dataset,
     scan_dataset_into_cache,
     split_counts,
 )
@@ -59,7 +58,6 @@ __all__ = [
     "fit_in_worker",
     "load_backend",
     "read_runs",
-    "scan_dataset",
     "scan_dataset_into_cache",
     "split_counts",
     "summarize_model",

@@ -27,50 +27,6 @@ def dataset_folder(source: str | Path) -> Path:
     return Path(source)
 
 
-def scan_dataset(source: str | Path, context):
-    """Job: netlib.data.scan of the source's folder (a DatasetIndex), with progress."""
-    from netlib import data
-
-    # A cancelled scan raises netlib.cancel.Cancelled; the worker reports it as cancelled.
-    return data.scan(
-        dataset_folder(source), progress=context.progress_reporter(), cancel=context.cancelled
-    )
-
-
-@dataclasses.dataclass(frozen=True)
-class ScannedDataset:
-    """A scan whose decode built (or found) the image cache: the index, the cache (an
-    ImageCache, or None when it would not fit on the disk) and its CacheResult."""
-
-    index: Any
-    cache: Any
-    result: CacheResult | None
-
-
-def scan_dataset_into_cache(source: str | Path, settings: Mapping[str, Any],
-                            context) -> ScannedDataset:
-    """Job: netlib.data.scan_into_cache of the source's folder with the cache `settings`
-    (image_size, color_mode, resize): each image decoded once, into the cache a run with
-    these settings uses; where that cache would not fit on the disk, a plain scan.
-    A relabel a crash cut short is completed or rolled back first."""
-    from netlib import data
-
-    folder = dataset_folder(source)
-    if folder.is_dir():
-        data.Journal.open(folder)
-    start = time.perf_counter()
-    report = context.progress_reporter()
-    try:
-        index, cache = data.scan_into_cache(
-            folder, **settings, progress=lambda stage, done, total: report(done, total),
-            cancel=context.cancelled,
-        )
-    except data.CacheTooLarge:
-        index = data.scan(folder, progress=report, cancel=context.cancelled)
-        return ScannedDataset(index, None, None)
-    return ScannedDataset(index, cache, _cache_result(cache, time.perf_counter() - start))
-
-
 @dataclasses.dataclass(frozen=True)
 class SplitCounts:
     """Images in each part of a split, and the settings that made it; `per_class`:
@@ -143,6 +99,40 @@ def _cache_result(cache, seconds: float) -> CacheResult:
         skipped=list(cache.skipped),
         seconds=seconds,
     )
+
+
+@dataclasses.dataclass(frozen=True)
+class ScannedDataset:
+    """A scan whose decode built (or found) the image cache: the index, the cache (an
+    ImageCache, or None when it would not fit on the disk) and its CacheResult."""
+
+    index: Any
+    cache: Any
+    result: CacheResult | None
+
+
+def scan_dataset_into_cache(source: str | Path, settings: Mapping[str, Any],
+                            context) -> ScannedDataset:
+    """Job: netlib.data.scan_into_cache of the source's folder with the cache `settings`
+    (image_size, color_mode, resize): each image decoded once, into the cache a run with
+    these settings uses; where that cache would not fit on the disk, a plain scan.
+    A relabel a crash cut short is completed or rolled back first."""
+    from netlib import data
+
+    folder = dataset_folder(source)
+    if folder.is_dir():
+        data.Journal.open(folder)
+    start = time.perf_counter()
+    report = context.progress_reporter()
+    try:
+        index, cache = data.scan_into_cache(
+            folder, **settings, progress=lambda stage, done, total: report(done, total),
+            cancel=context.cancelled,
+        )
+    except data.CacheTooLarge:
+        index = data.scan(folder, progress=report, cancel=context.cancelled)
+        return ScannedDataset(index, None, None)
+    return ScannedDataset(index, cache, _cache_result(cache, time.perf_counter() - start))
 
 
 def decode_thumbnails(groups, size: int, context) -> None:

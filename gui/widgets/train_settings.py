@@ -202,9 +202,7 @@ class TrainSettingsPanel(QWidget):
             recipe = "pretrained"  # as TrainConfig.for_model chooses; shown in the list
         elif weights == SCRATCH and recipe == "pretrained":
             recipe = DEFAULT_RECIPE  # nothing to fine-tune
-        if recipe not in [self.recipe_combo.itemText(i) for i in range(self.recipe_combo.count())]:
-            recipe = DEFAULT_RECIPE
-        self._show_recipes(self.network, recipe)
+        self._show_recipes(self.network, recipe)  # "default" where the network lacks it
         start = {"recipe": self.recipe, "weights": weights}
         refused = ""
         try:

@@ -50,7 +50,8 @@ def _add_train(commands) -> None:
         help="train a network on a folder of class sub-folders",
         description=textwrap.fill(
             "Train a network on a folder of images, one sub-folder per class. Defaults "
-            "come from the network's family (its paper, scaled to small data); every "
+            "come from the network's family recipe (--recipe: by default the one measured "
+            "here on small folders); every "
             "setting of the run can be changed with --set KEY=VALUE (listed below). Each "
             "run gets a folder under --runs with its config, metrics, TensorBoard logs and "
             "models.", 88),
