@@ -22,7 +22,10 @@ timed, so its start-up is not counted against it. Each line also gives the proce
 time (all threads): on a machine shared with other work, wall-clock ratios move with the
 load, CPU time much less.
 
-    python benchmarks/data_pipeline.py [--small]     (--small: 10x fewer images, a quick check)
+Each timing is the median of --repeat runs (3 by default; each epoch 1 builds a new cache).
+
+    python benchmarks/data_pipeline.py [--small] [--repeat N] [--only a|b]
+        --small: 10x fewer images, a quick check
 """
 
 from __future__ import annotations
@@ -61,6 +64,14 @@ def write_jpegs(folder: Path, count: int, width: int, height: int, seed: int) ->
 
 class Timer:
     """Wall-clock and CPU seconds (this process, all threads) of a `with` block."""
+
+    @staticmethod
+    def median(timers: list["Timer"]) -> "Timer":
+        """The median wall and median CPU seconds of several runs."""
+        middle = Timer()
+        middle.wall = float(np.median([t.wall for t in timers]))
+        middle.cpu = float(np.median([t.cpu for t in timers]))
+        return middle
 
     def __enter__(self):
         self._wall, self._cpu = time.perf_counter(), _cpu_seconds()
@@ -108,15 +119,20 @@ def first_epoch(folder: Path, cache_dir: Path):
     return batches, cache
 
 
-def convlab_passes(folder: Path, cache_dir: Path) -> dict[str, tuple[Timer, int]]:
+def convlab_passes(folder: Path, cache_dir: Path, repeat: int) -> dict[str, tuple[Timer, int]]:
     """Timings and images seen for ConvLab's epoch 1, epoch 2 and a next run's start."""
     from netlib.data import ImageBatches, scan_into_cache
 
     timings = {}
-    with Timer() as timer:
-        batches, cache = first_epoch(folder, cache_dir)
-    assert not cache.reused
-    timings["epoch 1 (scan + cache + pass)"] = (timer, len(cache))
+    firsts = []
+    for attempt in range(repeat):
+        attempt_dir = cache_dir / str(attempt)  # a new cache each time: nothing reused
+        with Timer() as timer:
+            batches, cache = first_epoch(folder, attempt_dir)
+        assert not cache.reused
+        firsts.append(timer)
+    timings["epoch 1 (scan + cache + pass)"] = (Timer.median(firsts), len(cache))
+    cache_dir = attempt_dir
 
     with Timer() as timer:
         seen = iterate(batches)  # now in epoch 1's order
@@ -130,6 +146,12 @@ def convlab_passes(folder: Path, cache_dir: Path) -> dict[str, tuple[Timer, int]
     return timings
 
 
+def _decoder() -> str:
+    from netlib.data import decode
+
+    return "JPEGs scaled by " + ("simplejpeg (M/8)" if decode.simplejpeg else "Pillow's draft (1/2^k)")
+
+
 def _rates(timer: Timer, count: int) -> str:
     return f"{count / timer.wall:8.0f} img/s  ({timer.wall:6.2f} s, cpu {timer.cpu:6.2f} s)"
 
@@ -137,29 +159,35 @@ def _rates(timer: Timer, count: int) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--small", action="store_true", help="10x fewer images (a quick check)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per timing; the median is shown")
+    parser.add_argument("--only", choices=("a", "b"), help="one case only")
     args = parser.parse_args()
     scale = 10 if args.small else 1
     cases = [
         ("(a) 500x375", 2000 // scale, 500, 375, 1.0, 10.0),
         ("(b) 4032x3024", 200 // scale, 4032, 3024, 3.0, 10.0),
     ]
-    print(f"CPU cores: {os.cpu_count()}; target size {IMAGE_SIZE[0]}x{IMAGE_SIZE[1]}, batch {BATCH_SIZE}")
+    print(f"CPU cores: {os.cpu_count()}; target size {IMAGE_SIZE[0]}x{IMAGE_SIZE[1]}, batch {BATCH_SIZE}; "
+          f"medians of {args.repeat} runs; {_decoder()}")
     print(f"load average at start: {os.getloadavg()[0]:.1f}")
     with tempfile.TemporaryDirectory(prefix="convlab-bench-") as temporary:
         root = Path(temporary)
         write_jpegs(root / "warm-up", CLASSES, 64, 48, seed=0)
         keras_pass(root / "warm-up")  # TensorFlow's start-up, not counted
         for name, count, width, height, first_target, second_target in cases:
+            if args.only and name[1] != args.only:
+                continue
             folder = root / name.split()[0].strip("()")
             start = time.perf_counter()
             write_jpegs(folder, count, width, height, seed=count)
             size_mb = sum(f.stat().st_size for f in folder.rglob("*.jpg")) / 1e6
             print(f"\n{name}: {count} JPEGs, {size_mb:.0f} MB, written in {time.perf_counter() - start:.1f} s")
-            keras_timer, keras_seen = keras_pass(folder)
-            assert keras_seen == count, (keras_seen, count)
+            keras_runs = [keras_pass(folder) for _ in range(args.repeat)]
+            assert all(seen == count for _, seen in keras_runs), (keras_runs, count)
+            keras_timer = Timer.median([timer for timer, _ in keras_runs])
             print(f"  {'keras image_dataset_from_directory (1 pass)':44s} {_rates(keras_timer, count)}")
             targets = {"epoch 1": first_target, "epoch 2": second_target}
-            for label, (timer, seen) in convlab_passes(folder, root / "cache" / folder.name).items():
+            for label, (timer, seen) in convlab_passes(folder, root / "cache" / folder.name, args.repeat).items():
                 assert seen == count, (label, seen, count)
                 ratio = keras_timer.wall / timer.wall
                 target = targets.get(label[:7])

@@ -203,6 +203,48 @@ def test_large_jpeg_decoded_at_reduced_scale_matches_a_full_decode(tmp_path):
     assert np.abs(small - reference).mean() < 2.0  # same picture, up to JPEG's scaled IDCT
 
 
+@pytest.fixture(params=["simplejpeg", "pillow"])
+def jpeg_decoder(request, monkeypatch):
+    """Each JPEG decoder decode_image has: simplejpeg's M/8 scales, and Pillow's draft
+    (what runs where simplejpeg is not installed)."""
+    from netlib.data import decode
+
+    if request.param == "pillow":
+        monkeypatch.setattr(decode, "simplejpeg", None)
+    else:
+        assert decode.simplejpeg is not None, "simplejpeg is in requirements.txt"
+    return request.param
+
+
+@pytest.mark.parametrize("resize", ["squash", "crop"])
+@pytest.mark.parametrize("color_mode", ["rgb", "grayscale"])
+def test_a_photo_scaled_by_either_decoder_matches_a_full_decode(tmp_path, jpeg_decoder, color_mode, resize):
+    # 500 x 375 to 224 x 224: simplejpeg decodes at 5/8 (313 x 235), Pillow at full size.
+    path = tmp_path / "photo.jpg"
+    Image.fromarray(photo(375, 500, seed=4)).save(path, quality=90)
+    decoded = decode_image(path, size=224, color_mode=color_mode, resize=resize).astype(int)
+    box = (62.5, 0, 437.5, 375) if resize == "crop" else None
+    with Image.open(path) as full:
+        full = full.convert("L" if color_mode == "grayscale" else "RGB")
+        reference = np.asarray(full.resize((224, 224), Image.Resampling.BOX, box=box)).astype(int)
+    assert decoded.shape == (224, 224, 1 if color_mode == "grayscale" else 3)
+    assert np.abs(decoded - reference.reshape(decoded.shape)).mean() < 1.5
+
+
+def test_either_decoder_turns_a_scaled_photo_upright_and_a_grey_one_rgb(tmp_path, jpeg_decoder):
+    path = tmp_path / "sideways.jpg"
+    upright = write_exif_rotated_jpeg(path)  # 48 x 32 once upright
+    decoded = decode_image(path, size=(24, 16))
+    reference = np.asarray(Image.fromarray(upright).resize((16, 24), Image.Resampling.BOX))
+    for rows in (slice(2, 10), slice(14, 22)):  # each quadrant's centre
+        for cols in (slice(1, 7), slice(9, 15)):
+            np.testing.assert_allclose(decoded[rows, cols].mean((0, 1)), reference[rows, cols].mean((0, 1)), atol=16)
+    grey = tmp_path / "grey.jpg"
+    Image.fromarray(photo(64, 64)[..., 0]).save(grey, quality=95)
+    rgb = decode_image(grey, size=32)
+    assert rgb.shape == (32, 32, 3) and (rgb[..., 0] == rgb[..., 2]).all()
+
+
 # ---------------------------------------------------------------- bad files
 
 
