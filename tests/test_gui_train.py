@@ -153,9 +153,9 @@ def test_the_dataset_and_train_pages_share_one_split(qtbot, window):
 
 def test_the_cache_built_on_the_dataset_page_is_the_one_a_run_uses(qtbot, window):
     dataset, train = window.page("dataset"), window.page("train")
-    # LeNet-5's input: 32x32 grey, whatever the Dataset page had before.
+    # LeNet-5's input: 32x32 grey, whatever the Dataset page had before; NiN-CIFAR's RGB.
     assert (dataset.size_spin.value(), dataset.color_combo.currentText()) == (32, "grayscale")
-    train.model_combo.setCurrentText("resnet20")
+    train.model_combo.setCurrentText("nin_cifar")
     assert (dataset.size_spin.value(), dataset.color_combo.currentText()) == (32, "rgb")
     train.form.fields["image_size"].setValue(24)
     train.form.fields["epochs"].setValue(1)

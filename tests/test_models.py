@@ -131,14 +131,14 @@ def test_smallest_input_builds_and_one_pixel_less_is_refused(name, options):
     model = netlib.build(name, input_shape=smallest, classes=7, **options)
     assert tuple(_main_output(model).shape) == (None, 7)
     assert all(d > 0 for layer in model.layers for d in layer.output.shape[1:] if d is not None)
+    with pytest.raises(ValueError, match=f"at least {smallest}x{smallest}"):
+        netlib.build(name, input_shape=smallest - 1, classes=7, **options)
+    if name in SAME_BLOCKS_AS:
+        return  # the headless build, running it and one pixel less: on the smaller one
     features = netlib.build(name, input_shape=smallest, include_top=False, pooling="avg",
                             **options)
     output = _main_output(features)
     assert len(output.shape) == 2 and output.shape[-1] > 0
-    with pytest.raises(ValueError, match=f"at least {smallest}x{smallest}"):
-        netlib.build(name, input_shape=smallest - 1, classes=7, **options)
-    if name in SAME_BLOCKS_AS:
-        return  # running it and building it one pixel smaller is checked on the smaller one
     image = np.ones((1, smallest, smallest, channels), "float32")
     assert keras.ops.convert_to_numpy(_first(model(image))).shape == (1, 7)
     keras.backend.clear_session()

@@ -339,6 +339,26 @@ def test_a_run_killed_while_saving_resumes_from_its_last_good_checkpoint(
     _assert_same_metrics(RunFolder(run_dir), reference[0])
 
 
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="TensorFlow's tracing")
+def test_the_training_step_creates_no_variable_so_tensorflow_traces_it_once(config, tmp_path):
+    # A tf.function whose first trace creates variables (Keras 3.15 builds the optimizer
+    # and the metrics there) is traced again without them: twice the graph building
+    # before the first step (MobileNetV2: 26 s -> 14 s). backend.build_before_fit makes them first.
+    import tensorflow as tf
+
+    made_in_a_graph = []
+
+    def creator(next_creator, **kwargs):
+        if not tf.executing_eagerly():
+            made_in_a_graph.append(kwargs.get("name"))
+        return next_creator(**kwargs)
+
+    with tf.variable_creator_scope(creator):
+        outcome = Trainer(config.replace(epochs=1), runs_dir=tmp_path).fit()
+    assert isinstance(outcome, Finished)
+    assert made_in_a_graph == []
+
+
 def test_out_of_memory_ends_the_run_with_advice_and_the_process_goes_on(config, tmp_path):
     class RunOutOfMemory(keras.callbacks.Callback):
         # No GPU runs here: raise the backend's own out-of-memory exception (the class

@@ -112,4 +112,5 @@ def _model_and_batches(config: TrainConfig, cancel):
     if models.multi_output:
         batches = MultiHeadBatches(batches, models.output_names)
     compile_for_training(models, config.replace(schedule="constant"), classes, len(batches), policy)
+    backend.build_before_fit(models.training, batches[0])
     return models.training, batches

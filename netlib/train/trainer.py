@@ -247,6 +247,7 @@ class Trainer:
             if phase != self._phase:
                 self._enter_phase(phase, models, len(train), policy, strategy)
             self._announce_phase(listener, models)
+            backend.build_before_fit(models.training, train[0])  # one trace of the step, not two
             models.training.fit(
                 train,
                 validation_data=validation,
