@@ -13,7 +13,7 @@ def test_the_package_re_exports_every_public_function():
     defined = {
         name
         for module in (backend.devices, backend.distribution, backend.export,
-                       backend.gradients, backend.startup)
+                       backend.gradients, backend.startup, backend.tracing)
         for name, value in vars(module).items()
         if callable(value) and not inspect.isclass(value) and not name.startswith("_")
         and getattr(value, "__module__", None) == module.__name__

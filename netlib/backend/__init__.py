@@ -18,8 +18,9 @@ allocator), nor the reverse. Only this package imports TensorFlow.
   ``train --cluster``), :func:`distribution_strategy` (``MultiWorkerMirroredStrategy``
   across machines, ``MirroredStrategy`` over several local GPUs), :func:`is_chief`;
 - :mod:`.keras_workarounds`: the patches of Keras internals that distribution needs,
-  each citing the bug it works around, and :func:`build_before_fit` (TensorFlow traced
-  every run's first training step twice);
+  each citing the bug it works around;
+- :mod:`.tracing`: :func:`build_before_fit` (TensorFlow traced every run's first
+  training step twice);
 - :mod:`.export`, TensorFlow only: :func:`export_saved_model`, :func:`export_tflite`;
 - :mod:`.startup`: :func:`import_keras_quietly` (TensorFlow's C++ start-up chatter
   filtered from the terminal).
@@ -48,7 +49,7 @@ from netlib.backend.distribution import (
 )
 from netlib.backend.export import export_saved_model, export_tflite
 from netlib.backend.gradients import compile_function, value_and_gradient
-from netlib.backend.keras_workarounds import build_before_fit
+from netlib.backend.tracing import build_before_fit
 from netlib.backend.startup import import_keras_quietly
 
 __all__ = [

@@ -4,44 +4,15 @@ function it replaces or wraps; when Keras is upgraded, tests/test_distribute.py 
 whether a patch is still needed (it fails without them on Keras 3.15.1 with TensorFlow
 2.21).
 
-Two concern `model.fit` under `tf.distribute.MultiWorkerMirroredStrategy` on the
-TensorFlow backend (`python main.py train --cluster`) and run nowhere else; one,
-:func:`build_before_fit`, the cost of every first `fit` on that backend
-(tests/test_train.py checks it is still needed and still works).
+Both concern `model.fit` under `tf.distribute.MultiWorkerMirroredStrategy` on the
+TensorFlow backend (`python main.py train --cluster`); nothing here runs otherwise.
 """
 
 from __future__ import annotations
 
 import functools
 
-__all__ = ["build_before_fit", "build_from_local_batch", "patch_multi_worker_reduce"]
-
-
-def build_before_fit(model, batch) -> None:
-    """Create the optimizer's and the compiled metrics' variables before `fit` traces its
-    training step, from `batch` (one batch of the data `fit` will get: only its shapes and
-    dtypes are used).
-
-    Targets `TensorFlowTrainer._maybe_symbolic_build` in keras/src/backend/tensorflow/
-    trainer.py (Keras 3.15.1): without a distribution strategy it defers building these to
-    the first trace of the train function ("to maximize backwards compatibility"). That
-    trace then creates variables, and TensorFlow traces a function that creates variables
-    a second time, without them (`Function._call` in tensorflow/python/eager/
-    polymorphic_function/polymorphic_function.py), so every run's first step was built
-    twice: measured here (2-core CPU, one epoch of 150 images at 32 px), MobileNetV2's
-    first `fit` 26.2 s -> 14.4 s, LeNet-5's 1.9 s -> 0.7 s. `_symbolic_build` is what
-    Keras itself runs first under a strategy; it builds only what is not built yet (a
-    resumed optimizer stays as loaded). Nothing is done on the other backends (JAX's
-    trainer builds before it compiles), under a strategy (Keras does it), or where a
-    later Keras has no `_symbolic_build` (the first step is then only slower).
-    """
-    import keras
-
-    if keras.backend.backend() != "tensorflow" or getattr(model, "_distribute_strategy", None):
-        return
-    symbolic_build = getattr(model, "_symbolic_build", None)
-    if symbolic_build is not None:
-        symbolic_build(data_batch=batch)
+__all__ = ["build_from_local_batch", "patch_multi_worker_reduce"]
 
 
 def build_from_local_batch(model, strategy) -> None:
