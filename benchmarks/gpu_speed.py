@@ -285,6 +285,7 @@ def measure_fit(network: str, path: str, s: Settings) -> dict:
             self.seconds.append(time.perf_counter() - self.start)
 
     warm = s.warmup * s.batch
+    backend.build_before_fit(model, (x[: s.batch], y[: s.batch]))  # as the Trainer does
     model.fit(x[:warm], y[:warm], batch_size=s.batch, epochs=1, verbose=0, shuffle=False)
     windows = Windows()
     model.fit(x, y, batch_size=s.batch, epochs=s.windows, verbose=0, shuffle=False,
