@@ -42,7 +42,7 @@ from PySide6.QtWidgets import (
 from gui.images import from_qimage, to_qimage
 from gui.pages.base import Page
 from gui.settings import read_json, read_str, write_json
-from gui.tasks import BackendInfo, RunInfo, read_runs
+from gui.tasks import BackendInfo, RunInfo
 from gui.tasks.predict import (
     BUNDLED,
     BUNDLED_MODEL,
@@ -50,6 +50,7 @@ from gui.tasks.predict import (
     Predictor,
     explain_image,
     is_imagenet,
+    list_models,
     load_predictor,
     model_path,
     predict_images,
@@ -94,6 +95,7 @@ class PredictPage(Page):
         self.predictor: Predictor | None = None
         self.model_key = BUNDLED
         self.runs: list[RunInfo] = []  # the runs folder's, newest first
+        self.imagenet_models: list = []  # the ImageNet networks in Keras' cache
         self._files: list[str] = []  # the .keras files opened: "file:<path>" keys
         self.sources: list[tuple[str, object]] = []  # what the list shows, in order
         self._entries: list[PredictedImage | None] = []  # their predictions, as they come
@@ -364,26 +366,24 @@ class PredictPage(Page):
         """List the runs folder again (in a worker), for the model list."""
         if self.backend is None or self.state.closing:
             return
-        self._listing.submit(read_runs, self.state.runs_dir, False, on_result=self._on_runs_listed,
+        self._listing.submit(list_models, self.state.runs_dir, on_result=self._on_models_listed,
                              on_error=lambda e: self._show_notice(describe_error(e)),
-                             name="list runs")
+                             name="list models")
 
-    def _on_runs_listed(self, runs: list[RunInfo]) -> None:
-        self.runs = runs
+    def _on_models_listed(self, listed: tuple[list[RunInfo], list]) -> None:
+        self.runs, self.imagenet_models = listed
         self._fill_models()
-        self.models_listed.emit(runs)
+        self.models_listed.emit(self.runs)
 
     def _fill_models(self) -> None:
         """The bundled model, the ImageNet networks whose weights are in Keras' cache,
         every run (newest first; greyed out until it saved a model) and the files opened;
         the model in use selected."""
-        from netlib.weights.imagenet import cached_models
-
         combo = self.model_combo
         combo.blockSignals(True)
         combo.clear()
         combo.addItem("Bundled LeNet-5 (digits)", BUNDLED)
-        for model in cached_models():  # ImageNet out of the box
+        for model in self.imagenet_models:  # ImageNet out of the box
             combo.addItem(model.label, model.key)
         for run in self.runs:
             combo.addItem(f"Run: {run.label()}", f"run:{run.path}")

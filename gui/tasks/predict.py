@@ -25,6 +25,16 @@ def is_imagenet(key: str) -> bool:
     return key.startswith("imagenet:")
 
 
+def list_models(runs_dir, context) -> tuple[list, list]:
+    """The Predict page's model list, in its listing job: the runs of `runs_dir` (newest
+    first) and the ImageNet networks whose weights are in Keras' cache (a file check for
+    each of some sixty files)."""
+    from gui.tasks.runs import read_runs
+    from netlib.weights.imagenet import cached_models
+
+    return read_runs(runs_dir, False, context), cached_models()
+
+
 def model_path(key: str) -> Path:
     """The .keras file of a model key: BUNDLED, "run:<folder>" or "file:<path>"."""
     if key == BUNDLED:
