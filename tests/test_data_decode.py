@@ -231,6 +231,23 @@ def test_a_photo_scaled_by_either_decoder_matches_a_full_decode(tmp_path, jpeg_d
     assert np.abs(decoded - reference.reshape(decoded.shape)).mean() < 1.5
 
 
+def test_a_phones_mpo_file_is_decoded_at_reduced_scale_like_a_jpeg(tmp_path, jpeg_decoder, monkeypatch):
+    from netlib.data import decode
+
+    first, second = photo(600, 800, seed=5), photo(600, 800, seed=6)
+    path = tmp_path / "phone.jpg"
+    Image.fromarray(first).save(path, "MPO", save_all=True, append_images=[Image.fromarray(second)])
+    with Image.open(path) as stored:
+        assert stored.format == "MPO"
+    reference = np.asarray(Image.fromarray(first).resize((80, 60), Image.Resampling.BOX)).astype(int)
+    loaded = []  # the size of every image Pillow loads while decoding
+    real_load = Image.Image.load
+    monkeypatch.setattr(Image.Image, "load", lambda self: loaded.append(self.size) or real_load(self))
+    decoded = decode_image(path, size=(60, 80)).astype(int)
+    assert np.abs(decoded - reference).mean() < 3  # the first image, the photo
+    assert loaded and (800, 600) not in loaded  # never decoded at full size
+
+
 def test_either_decoder_turns_a_scaled_photo_upright_and_a_grey_one_rgb(tmp_path, jpeg_decoder):
     path = tmp_path / "sideways.jpg"
     upright = write_exif_rotated_jpeg(path)  # 48 x 32 once upright

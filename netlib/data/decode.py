@@ -207,7 +207,7 @@ def _pixels(image: Image.Image, source: Source, target, color_mode: str) -> Imag
     """The decoded image; a JPEG at the smallest scale that still covers `target` (a
     square of its longer side covers it whatever the EXIF rotation and resize mode: a crop
     keeps one whole side of the image)."""
-    if target is None or image.format != "JPEG":
+    if target is None or image.format not in _JPEG_FORMATS:
         image.load()
         return image
     side = max(target)
@@ -231,6 +231,9 @@ def _caller_file(source: Source) -> bool:
     return not isinstance(source, (str, os.PathLike, bytes, bytearray, memoryview))
 
 
+# Pillow's names for a JPEG stream: a phone's MPO file (a JPEG with more images after it,
+# of which the first is the photo) is opened by the JPEG plugin as "MPO".
+_JPEG_FORMATS = ("JPEG", "MPO")
 # EXIF orientation -> the transposition that makes the image upright (TIFF/EXIF tag 274).
 _UPRIGHT = {
     2: Image.Transpose.FLIP_LEFT_RIGHT,
