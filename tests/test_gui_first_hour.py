@@ -70,6 +70,24 @@ def test_a_list_with_spaces_is_accepted_and_read_back_after_a_restart(qtbot, set
     assert train.settings.config() == config
 
 
+def test_the_recipe_chosen_is_read_back_after_a_restart_with_its_values(qtbot, settings):
+    first = _window(qtbot)
+    train = first.page("train")
+    assert train.set_model("resnet20")
+    train.settings.recipe_combo.setCurrentText("paper")
+    train.settings.recipe_combo.activated.emit(train.settings.recipe_combo.currentIndex())
+    config = train.settings.config()
+    assert config == TrainConfig.for_model("resnet20", digits_folder(), recipe="paper")
+    source = train.defaults_label.text()
+    first.close()
+
+    second = _window(qtbot)
+    train = second.page("train")
+    assert train.model_name == "resnet20" and train.settings.recipe == "paper"
+    assert train.defaults_label.text() == source  # the paper's recipe is the one described
+    assert train.settings.config() == config
+
+
 def test_start_says_why_it_is_disabled_and_the_form_stays_put(qtbot, settings):
     window = _window(qtbot)
     train = window.page("train")

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.pages.base import Page
-from gui.settings import read_json, write_json
+from gui.settings import read_json, read_str, write_json
 from gui.state import DEFAULT_NETWORK, SPLIT_DEFAULTS, normalize_source
 from gui.tasks import DIGITS, BackendInfo, dataset_folder
 from gui.training import TrainingSession
@@ -64,6 +64,7 @@ class TrainPage(Page):
         self.resume_target: Path | None = None  # what Resume continues
         self.curves = None  # TrainingCurves, made once pyqtgraph may be imported
         self._restored_config: dict | None = None
+        self._restored_recipe = ""  # the recipe the restored config was made from
         self._warnings: list[str] = []  # the run's warnings (netlib.train.diagnose, ...)
         self._tick = QTimer(self)
         self._tick.setInterval(1000)
@@ -189,7 +190,7 @@ class TrainPage(Page):
         self.settings.set_networks(list(backend.models))
         restored = self._config_from(self._restored_config)
         if restored is not None and restored.model == self.model_name:
-            self.settings.set_config(restored)
+            self.settings.show_restored(restored, self._restored_recipe)
             self.form.set_values(self.state.split)
         else:
             self.reset_to_defaults()
@@ -197,6 +198,7 @@ class TrainPage(Page):
 
     def restore_settings(self, settings: QSettings) -> None:
         self._restored_config = read_json(settings, "config")
+        self._restored_recipe = read_str(settings, "recipe")
         for splitter, key in ((self.splitter, "splitter"), (self.lower_splitter, "lower_splitter")):
             sizes = read_json(settings, key)
             if isinstance(sizes, list) and all(isinstance(s, int) for s in sizes):
@@ -208,6 +210,7 @@ class TrainPage(Page):
         config = self.settings.config(quiet=True)
         if config is not None:
             write_json(settings, "config", config.to_dict())
+            settings.setValue("recipe", self.settings.recipe)
         write_json(settings, "splitter", self.splitter.sizes())
         write_json(settings, "lower_splitter", self.lower_splitter.sizes())
 

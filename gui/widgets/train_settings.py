@@ -157,6 +157,13 @@ class TrainSettingsPanel(QWidget):
         """The recipe chosen in the list (the family's "default" before Keras loads)."""
         return self.recipe_combo.currentText() or DEFAULT_RECIPE
 
+    def show_restored(self, config, recipe: str) -> None:
+        """Show a restored config as it is, its network and the recipe it was made from
+        selected (one the network does not have leaves "default")."""
+        self.show_network(config.model)
+        self._show_recipes(config.model, chosen=recipe)
+        self.set_config(config)
+
     def _show_recipes(self, name: str, chosen: str = DEFAULT_RECIPE) -> None:
         """The network's recipes in the list, `chosen` selected where it has one."""
         from netlib import registry
