@@ -232,8 +232,6 @@ def test_a_photo_scaled_by_either_decoder_matches_a_full_decode(tmp_path, jpeg_d
 
 
 def test_a_phones_mpo_file_is_decoded_at_reduced_scale_like_a_jpeg(tmp_path, jpeg_decoder, monkeypatch):
-    from netlib.data import decode
-
     first, second = photo(600, 800, seed=5), photo(600, 800, seed=6)
     path = tmp_path / "phone.jpg"
     Image.fromarray(first).save(path, "MPO", save_all=True, append_images=[Image.fromarray(second)])
