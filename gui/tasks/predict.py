@@ -10,6 +10,7 @@ import numpy as np
 
 from gui.icons import RESOURCES
 from gui.images import to_thumbnail
+from gui.tasks.runs import read_runs
 
 BUNDLED_MODEL = RESOURCES / "models" / "lenet5_digits.keras"
 BUNDLED = "bundled"
@@ -29,7 +30,6 @@ def list_models(runs_dir, context) -> tuple[list, list]:
     """The Predict page's model list, in its listing job: the runs of `runs_dir` (newest
     first) and the ImageNet networks whose weights are in Keras' cache (a file check for
     each of some sixty files)."""
-    from gui.tasks.runs import read_runs
     from netlib.weights.imagenet import cached_models
 
     return read_runs(runs_dir, False, context), cached_models()

@@ -140,9 +140,9 @@ class TrainSettingsPanel(QWidget):
         self.model_combo.blockSignals(False)
         self.show_network(self.network)
 
-    def show_network(self, name: str) -> None:
-        """Show `name` as the network (the form is left as it is)."""
-
+    def show_network(self, name: str, recipe: str = DEFAULT_RECIPE) -> None:
+        """Show `name` as the network and `recipe` as its recipe ("default" where the
+        network has no such recipe); the form is left as it is."""
         self.network = name
         self.model_combo.blockSignals(True)
         index = self.model_combo.findText(name)
@@ -150,7 +150,7 @@ class TrainSettingsPanel(QWidget):
             self.model_combo.setCurrentIndex(index)
         self.model_combo.blockSignals(False)
         self.start_from.set_model(name)
-        self._show_recipes(name)
+        self._show_recipes(name, recipe)
 
     @property
     def recipe(self) -> str:
@@ -159,9 +159,8 @@ class TrainSettingsPanel(QWidget):
 
     def show_restored(self, config, recipe: str) -> None:
         """Show a restored config as it is, its network and the recipe it was made from
-        selected (one the network does not have leaves "default")."""
-        self.show_network(config.model)
-        self._show_recipes(config.model, chosen=recipe)
+        selected."""
+        self.show_network(config.model, recipe)
         self.set_config(config)
 
     def _show_recipes(self, name: str, chosen: str = DEFAULT_RECIPE) -> None:
