@@ -148,7 +148,7 @@ def convlab_passes(folder: Path, cache_dir: Path, repeat: int) -> dict[str, tupl
 def _decoder() -> str:
     from netlib.data import decode
 
-    return "JPEGs scaled by " + ("simplejpeg (M/8)" if decode.simplejpeg else "Pillow's draft (1/2^k)")
+    return "JPEGs decoded by " + ("simplejpeg" if decode.simplejpeg else "Pillow")
 
 
 def _rates(timer: Timer, count: int) -> str:

@@ -49,8 +49,8 @@ __all__ = ["ImageCache", "build_cache", "default_cache_dir", "scan_into_cache"]
 # Part of every key: raise it when decode_image's output or the files' format changes, so
 # that caches built by older code are not reused. 2: each row's file signature; 3: JPEGs
 # (phones' MPO files too) decoded at libjpeg-turbo's M/8 scales (simplejpeg), not only
-# 1/2, 1/4 and 1/8.
-_FORMAT_VERSION = 3
+# 1/2, 1/4 and 1/8; 4: JPEGs reduced only by powers of two, keeping twice the target's side.
+_FORMAT_VERSION = 4
 # Caches of the same settings looked at for rows to copy, newest first.
 _DONORS_READ = 8
 # Rows copied at a time when failed images are squeezed out of a finished build.
