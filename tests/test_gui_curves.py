@@ -58,7 +58,7 @@ def test_after_a_resume_the_loss_axis_reads_plain_numbers(curves):
     axis = curves.loss_plot.getAxis("left")
     assert axis.autoSIPrefixScale == 1.0  # no "(x0.001)" with ticks from 100 to 700
     assert "x0.001" not in axis.labelString()
-    assert _x_range(curves.loss_plot)[1] == pytest.approx(10, abs=0.3)
+    assert _x_range(curves.loss_plot)[1] == pytest.approx(10, abs=0.7)
 
 
 def test_one_point_sits_on_an_epoch_axis_from_zero(curves):
@@ -139,3 +139,25 @@ def test_the_epoch_axes_label_whole_epochs_the_narrow_one_fewer(qtbot):
         for plot, ticks in ((curves.loss_plot, 6), (curves.rate_plot, 3)):
             spacings = plot.getAxis("bottom").tickSpacing(0, epochs, 300)
             assert all(spacing == epoch_tick_step(epochs, ticks) for spacing, _ in spacings)
+
+
+def test_every_epoch_axis_labels_the_first_and_last_epoch(qtbot):
+    from PySide6.QtGui import QImage, QPainter
+
+    from gui.widgets.curves import TrainingCurves
+
+    curves = TrainingCurves()
+    qtbot.addWidget(curves)
+    curves.resize(780, 300)  # the Train page's size on a 1600 px screen: the rate plot ~140 px
+    curves.show()
+    qtbot.waitExposed(curves)
+    curves.set_epochs(10)
+    image = QImage(10, 10, QImage.Format.Format_RGB32)
+    painter = QPainter(image)
+    try:
+        for plot in (curves.loss_plot, curves.accuracy_plot, curves.rate_plot):
+            _, _, texts = plot.getAxis("bottom").generateDrawSpecs(painter)
+            labels = [text for _, _, text in texts]
+            assert "0" in labels and "10" in labels, labels  # pyqtgraph drops labels past the ends
+    finally:
+        painter.end()

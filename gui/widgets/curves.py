@@ -268,7 +268,9 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
         axes are not redrawn as points arrive)."""
         for plot, ticks in ((self.loss_plot, 6), (self.accuracy_plot, 6), (self.rate_plot, 3)):
             plot.enableAutoRange(x=False)
-            plot.setXRange(0, max(1, epochs), padding=0.02)
+            # Room for the first and last epochs' labels: pyqtgraph drops a label that
+            # reaches past the axis' ends (with 0.02, a 10-epoch rate plot read only "5").
+            plot.setXRange(0, max(1, epochs), padding=0.06)
             step = epoch_tick_step(epochs, ticks)
             plot.getAxis("bottom").setTickSpacing(step, step)  # whole epochs, never 0.2
 
