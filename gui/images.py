@@ -10,7 +10,7 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
-__all__ = ["to_qimage", "from_qimage", "to_thumbnail"]
+__all__ = ["to_qimage", "from_qimage", "to_thumbnail", "thumbnail_of_file"]
 
 
 def to_qimage(array: np.ndarray) -> QImage:
@@ -34,15 +34,26 @@ def from_qimage(image: QImage) -> np.ndarray:
     return buffer.reshape(height, stride)[:, : 3 * width].reshape(height, width, 3).copy()
 
 
-def to_thumbnail(array: np.ndarray, size: int) -> QImage:
-    """A uint8 (height, width, 1 or 3) array as a QImage fitting in size x size.
+def thumbnail_of_file(path, size: int) -> QImage:
+    """The thumbnail of an image file (see to_thumbnail), decoded at a reduced scale where
+    the file allows (netlib.data.decode_thumbnail). Raises netlib.data.ImageError."""
+    from netlib.data import decode_thumbnail
+
+    pixels, source_size = decode_thumbnail(path, size)
+    return to_thumbnail(pixels, size, source_size)
+
+
+def to_thumbnail(array: np.ndarray, size: int, source_size: tuple[int, int] | None = None) -> QImage:
+    """A uint8 (height, width, 1 or 3) array as a QImage fitting in size x size, whose
+    text "source size" is `source_size` ((height, width); default the array's).
 
     Images smaller than a thumbnail are enlarged with nearest-neighbour sampling, so an
     8x8 digit shows its real pixels instead of a blur; larger ones are scaled down
     smoothly."""
     height, width, _ = array.shape
     image = to_qimage(array)
-    image.setText("source size", f"{width}×{height}")
+    source_height, source_width = source_size or (height, width)
+    image.setText("source size", f"{source_width}×{source_height}")
     if max(height, width) <= size:
         factor = max(1, size // max(height, width))
         return image.scaled(

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from netlib.data import BACKGROUND, SKIP_REASONS, ImageError, check_image, decode_image
+from netlib.data import BACKGROUND, SKIP_REASONS, ImageError, check_image, decode_image, decode_thumbnail
 
 RED, GREEN, BLUE, WHITE = (255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 255)
 
@@ -278,6 +278,31 @@ def test_either_decoder_turns_a_scaled_photo_upright_and_a_grey_one_rgb(tmp_path
     Image.fromarray(photo(64, 64)[..., 0]).save(grey, quality=95)
     rgb = decode_image(grey, size=32)
     assert rgb.shape == (32, 32, 3) and (rgb[..., 0] == rgb[..., 2]).all()
+
+
+def test_a_thumbnail_is_upright_fits_its_box_and_knows_the_images_own_size(tmp_path, jpeg_decoder):
+    stored = photo(1200, 1600, seed=7)  # stored landscape, shown portrait (EXIF 6)
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    path = tmp_path / "phone.jpg"
+    Image.fromarray(stored).save(path, quality=90, exif=exif.tobytes())
+    pixels, own_size = decode_thumbnail(path, 64)
+    assert own_size == (1600, 1200) and pixels.shape == (64, 48, 3)
+    upright = Image.fromarray(np.rot90(stored, k=-1).copy())
+    upright.thumbnail((64, 64))
+    assert np.abs(pixels.astype(int) - np.asarray(upright).astype(int)).mean() < 3
+    # Smaller than the box: as it is (the page enlarges a digit's pixels itself).
+    small = tmp_path / "digit.png"
+    Image.fromarray(quadrants(8, 8)).save(small)
+    pixels, own_size = decode_thumbnail(small, 64)
+    assert own_size == (8, 8)
+    np.testing.assert_array_equal(pixels, quadrants(8, 8))
+    with pytest.raises(ValueError, match="positive int"):
+        decode_thumbnail(small, 0)
+    write_truncated_jpeg(tmp_path / "cut.jpg")
+    with pytest.raises(ImageError) as raised:
+        decode_thumbnail(tmp_path / "cut.jpg", 64)
+    assert raised.value.reason == "truncated"
 
 
 # ---------------------------------------------------------------- bad files

@@ -164,3 +164,15 @@ def test_a_cache_build_can_be_cancelled_and_leaves_nothing(qtbot, page, tmp_path
     qtbot.waitUntil(lambda: page._cache_worker is None, timeout=WORK_MS)
     assert page.build_cache_button.isEnabled()
     assert list((tmp_path / "cache").rglob("*.npy")) == built_by_the_scan
+
+
+def test_a_phone_photos_thumbnail_is_upright_and_names_its_own_size(qapp, tmp_path):
+    from gui.images import thumbnail_of_file
+
+    exif = Image.Exif()
+    exif[0x0112] = 6  # stored landscape, shown portrait
+    path = tmp_path / "phone.jpg"
+    Image.effect_noise((1600, 1200), 40).convert("RGB").save(path, quality=85, exif=exif.tobytes())
+    thumbnail = thumbnail_of_file(path, 64)
+    assert (thumbnail.width(), thumbnail.height()) == (48, 64)
+    assert thumbnail.text("source size") == "1200×1600"  # the photo's, not the reduced decode's

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from gui.images import to_thumbnail
+from gui.images import thumbnail_of_file
 
 DIGITS = "digits"  # the source name of the bundled sample
 PREVIEW_IMAGES = 16  # images in the augmentation preview
@@ -136,17 +136,17 @@ def scan_dataset_into_cache(source: str | Path, settings: Mapping[str, Any],
 
 
 def decode_thumbnails(groups, size: int, context) -> None:
-    """Job: decode each group's images (netlib.data.decode_image, the decoder training
-    uses) and report `(class name, class size, [(path, QImage or the ImageError)])` per
+    """Job: decode each group's images (netlib.data.decode_thumbnail, the decoder training
+    uses, at a thumbnail's scale) and report `(class name, class size, [(path, QImage or the ImageError)])` per
     class, as it goes."""
-    from netlib.data import ImageError, decode_image
+    from netlib.data import ImageError
 
     for name, class_size, paths in groups:
         context.check()
         images = []
         for path in paths:
             try:
-                images.append((path, to_thumbnail(decode_image(path), size)))
+                images.append((path, thumbnail_of_file(path, size)))
             except ImageError as error:
                 images.append((path, error))
         context.report((name, class_size, images))

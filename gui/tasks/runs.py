@@ -7,7 +7,7 @@ import dataclasses
 import math
 from pathlib import Path
 
-from gui.images import to_thumbnail
+from gui.images import thumbnail_of_file
 from gui.tasks.datasets import DIGITS, dataset_folder
 
 THUMBNAIL_BATCH = 24  # thumbnails sent to the GUI thread per progress report
@@ -139,13 +139,13 @@ def correct_images(run_dir: Path, evaluation: dict, label: int, context) -> list
 
 def decode_gallery_thumbnails(paths: list[str], size: int, context) -> None:
     """Job: thumbnails of `paths`, reported as lists of (path, QImage) as they decode."""
-    from netlib.data import ImageError, decode_image
+    from netlib.data import ImageError
 
     batch = []
     for path in paths:
         context.check()
         try:
-            batch.append((path, to_thumbnail(decode_image(path), size)))
+            batch.append((path, thumbnail_of_file(path, size)))
         except ImageError:
             continue
         if len(batch) >= THUMBNAIL_BATCH:

@@ -33,7 +33,7 @@ _HOMES = {
     "CHANGE_STATES": "relabel", "Change": "relabel", "JOURNAL_NAME": "relabel",
     "Journal": "relabel",
     "BACKGROUND": "decode", "IMAGE_EXTENSIONS": "decode", "check_image": "decode",
-    "decode_image": "decode",
+    "decode_image": "decode", "decode_thumbnail": "decode",
     "COLOR_MODES": "modes", "RESIZE_MODES": "modes", "CLASS_WEIGHTS": "modes",
     "SAMPLINGS": "modes",
     "SKIP_REASONS": "errors", "Cancelled": "errors", "DatasetError": "errors",
