@@ -59,6 +59,9 @@ def test_a_run_is_evaluated_when_shown_and_read_back_from_evaluation_json(qtbot,
     assert evaluation == saved  # what is shown is what was written
     assert saved["images"] == 359 and saved["data"] == "validation"
     summary = results.summary_label.text()
+    # Each figure's words stay on one line: the header breaks only between figures.
+    assert f"{len(saved['misclassified'])}&nbsp;misclassified" in summary
+    summary = summary.replace("&nbsp;", " ")
     assert f"Top-1 {saved['top1']:.2%}" in summary and f"top-5 {saved['top5']:.2%}" in summary
     assert results.confusion.counts.tolist() == saved["confusion_matrix"]
     assert results.confusion.classes == [str(d) for d in range(10)]
@@ -149,7 +152,7 @@ def test_ten_crop_evaluation_on_request(qtbot, window, run):
     evaluation = shown.args[0]
     assert evaluation["ten_crop"] is True
     assert json.loads((run / "evaluation.json").read_text())["ten_crop"] is True
-    assert "ten-crop" in results.summary_label.text()
+    assert "ten-crop" in results.summary_label.text().replace("&nbsp;", " ")
     assert sum(map(sum, evaluation["confusion_matrix"])) == 359
 
 
@@ -167,7 +170,8 @@ def test_a_run_without_a_saved_model_says_so(qtbot, window, run):
 def test_top_losses_of_every_part_and_the_most_confused_pairs(qtbot, window, run):
     results, evaluation = _show_results(qtbot, window)
     assert evaluation["split"] == "all" and evaluation["data"] == "validation"
-    assert "balanced" in results.summary_label.text() and "macro F1" in results.summary_label.text()
+    summary = results.summary_label.text().replace("&nbsp;", " ")
+    assert "balanced" in summary and "macro F1" in summary
     view = results.top_losses
     assert [view.part_combo.itemData(i) for i in range(view.part_combo.count())] == ["train", "validation"]
     shown = view.shown_items()  # the training images' highest losses first

@@ -390,16 +390,16 @@ class ResultsPage(Page):
         how = "ten-crop" if evaluation.get("ten_crop") else "single crop"
         where = "validation images" if evaluation["data"] == "validation" else evaluation["data"]
         skipped = len(evaluation.get("skipped", []))
-        skipped_text = f" · {skipped:,} skipped" if skipped else ""
-        balanced = (f" · balanced {evaluation['balanced_accuracy']:.2%} · macro F1 "
-                    f"{evaluation['macro_f1']:.3f}" if "balanced_accuracy" in evaluation else "")
+        scores = [f"<b>Top-1 {evaluation['top1']:.2%}</b>", f"<b>top-5 {evaluation['top5']:.2%}</b>"]
+        if "balanced_accuracy" in evaluation:
+            scores += [f"balanced {evaluation['balanced_accuracy']:.2%}", f"macro F1 {evaluation['macro_f1']:.3f}"]
+        facts = [f"{evaluation['images']:,} {_escape(where)} of {_escape(evaluation['run'])}",
+                 f"{len(mistakes):,} misclassified"]
+        if skipped:
+            facts.append(f"{skipped:,} skipped")
+        facts += [f"{_escape(evaluation['model_file'])}, {how}", f"evaluated {_escape(evaluation.get('created', ''))}"]
         self.summary_label.setText(
-            f"<span style='font-size:13pt'><b>Top-1 {evaluation['top1']:.2%}</b> · "
-            f"<b>top-5 {evaluation['top5']:.2%}</b>{balanced}</span> &nbsp; {evaluation['images']:,} "
-            f"{_escape(where)} of {_escape(evaluation['run'])} · {len(mistakes):,} misclassified"
-            f"{skipped_text} · {_escape(evaluation['model_file'])}, {how} · evaluated "
-            f"{_escape(evaluation.get('created', ''))}"
-        )
+            f"<span style='font-size:13pt'>{_unbroken(scores)}</span> &nbsp; {_unbroken(facts)}")
         if self.confusion is not None:
             self.confusion.set_matrix(evaluation["confusion_matrix"], classes)
         self._fill_per_class(evaluation["per_class"])
@@ -540,3 +540,9 @@ def _percent(value) -> str:
 
 def _escape(text: str) -> str:
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _unbroken(parts: list[str]) -> str:
+    """Rich-text `parts` joined by " · ", a line broken only between them (a wrapped
+    header read "· 11" on one line and "misclassified" on the next)."""
+    return " · ".join(part.replace(" ", "&nbsp;") for part in parts)
