@@ -124,7 +124,7 @@ def test_the_runs_comparison_stays_readable(qtbot):
     assert not widget.legend.sceneBoundingRect().intersects(box)
     widget.show_runs([("lenet5", one)], "accuracy")
     assert widget.shown["lenet5 (val)"] == ([1.0], [50.0])
-    assert _y_range(widget.plot_item) == pytest.approx([-2, 102])  # a line near 17% shows
+    assert _y_range(widget.plot_item) == pytest.approx([-5, 105])  # a line near 17% shows
     assert not any(math.isnan(v) for v in _x_range(widget.plot_item))
 
 
@@ -141,23 +141,33 @@ def test_the_epoch_axes_label_whole_epochs_the_narrow_one_fewer(qtbot):
             assert all(spacing == epoch_tick_step(epochs, ticks) for spacing, _ in spacings)
 
 
-def test_every_epoch_axis_labels_the_first_and_last_epoch(qtbot):
+def _labels(plot, axis, painter) -> list[str]:
+    """The tick labels pyqtgraph draws on one axis now."""
+    _, _, texts = plot.getAxis(axis).generateDrawSpecs(painter)
+    return [text for _, _, text in texts]
+
+
+def test_every_axis_labels_its_ends_epochs_and_percent(qtbot):
     from PySide6.QtGui import QImage, QPainter
 
-    from gui.widgets.curves import TrainingCurves
+    from gui.widgets.curves import RunComparison, TrainingCurves
 
-    curves = TrainingCurves()
-    qtbot.addWidget(curves)
-    curves.resize(780, 300)  # the Train page's size on a 1600 px screen: the rate plot ~140 px
-    curves.show()
-    qtbot.waitExposed(curves)
+    curves, comparison = TrainingCurves(), RunComparison()
+    for widget, size in ((curves, (780, 300)), (comparison, (1140, 400))):  # as on the pages
+        qtbot.addWidget(widget)
+        widget.resize(*size)
+        widget.show()
+        qtbot.waitExposed(widget)
     curves.set_epochs(10)
+    comparison.show_runs([("lenet5", _rows([0.5] * 10))], "accuracy")
     image = QImage(10, 10, QImage.Format.Format_RGB32)
     painter = QPainter(image)
-    try:
-        for plot in (curves.loss_plot, curves.accuracy_plot, curves.rate_plot):
-            _, _, texts = plot.getAxis("bottom").generateDrawSpecs(painter)
-            labels = [text for _, _, text in texts]
-            assert "0" in labels and "10" in labels, labels  # pyqtgraph drops labels past the ends
+    try:  # pyqtgraph drops a label that reaches past the view
+        for plot in (curves.loss_plot, curves.accuracy_plot, curves.rate_plot, comparison.plot_item):
+            labels = _labels(plot, "bottom", painter)
+            assert "0" in labels and "10" in labels, labels
+        for plot in (curves.accuracy_plot, comparison.plot_item):
+            labels = _labels(plot, "left", painter)
+            assert "0" in labels and "100" in labels, labels
     finally:
         painter.end()

@@ -47,6 +47,13 @@ SPIKE_FACTOR = 3.0
 HEADROOM = 1.1  # the top of a loss axis, over the highest point it shows
 
 
+# Room around the axes' ends for their labels: on a plot with a grid, pyqtgraph drops a
+# tick label that reaches past the view (with 0.02, a 10-epoch rate plot read only "5",
+# and the runs' comparison had neither 0% nor 100%).
+EPOCH_PADDING = 0.06
+PERCENT_PADDING = 0.05
+
+
 def _style_plot(plot: pg.PlotItem, title: str, left: str) -> None:
     cache_axes(plot)
     plot.setMenuEnabled(False)
@@ -194,7 +201,7 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
         _style_plot(self.loss_plot, "Loss", "cross-entropy")
         _style_plot(self.accuracy_plot, "Accuracy", "%")
         _style_plot(self.rate_plot, "Learning rate", "")
-        self.accuracy_plot.setYRange(0, 100, padding=0.02)
+        self.accuracy_plot.setYRange(0, 100, padding=PERCENT_PADDING)
         for column, stretch in enumerate((3, 3, 2)):
             self.ci.layout.setColumnStretchFactor(column, stretch)
         self.loss_legend = _legend(2)
@@ -268,9 +275,7 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
         axes are not redrawn as points arrive)."""
         for plot, ticks in ((self.loss_plot, 6), (self.accuracy_plot, 6), (self.rate_plot, 3)):
             plot.enableAutoRange(x=False)
-            # Room for the first and last epochs' labels: pyqtgraph drops a label that
-            # reaches past the axis' ends (with 0.02, a 10-epoch rate plot read only "5").
-            plot.setXRange(0, max(1, epochs), padding=0.06)
+            plot.setXRange(0, max(1, epochs), padding=EPOCH_PADDING)
             step = epoch_tick_step(epochs, ticks)
             plot.getAxis("bottom").setTickSpacing(step, step)  # whole epochs, never 0.2
 
@@ -407,10 +412,10 @@ class RunComparison(pg.GraphicsLayoutWidget):
                 series.x, series.y = xs, ys
                 drawn.append(series)
         self.plot_item.enableAutoRange(x=False)
-        self.plot_item.setXRange(0, last_epoch, padding=0.02)
+        self.plot_item.setXRange(0, last_epoch, padding=EPOCH_PADDING)
         if metric == "loss":
             self.loss.fit(drawn)
         elif percent:
-            self.plot_item.setYRange(0, 100, padding=0.02)
+            self.plot_item.setYRange(0, 100, padding=PERCENT_PADDING)
         else:
             self.plot_item.enableAutoRange(y=True)
