@@ -86,10 +86,13 @@ def test_a_dropped_folder_is_scanned_with_counts_and_skipped_files(qtbot, window
     assert [table.item(r, 1).text() for r in range(2)] == ["truncated", "not an image"]
     assert page.tabs.tabText(1) == "Skipped files (2)"
 
-    # Only the decodable images get thumbnails.
-    with qtbot.waitSignal(page.thumbnails_ready, timeout=WORK_MS):
-        pass
-    assert page.thumbnails.shown == {"cat": 3, "dog": 3}
+    # Only the decodable images get thumbnails. Waited for by what is shown, not by the
+    # thumbnails_ready signal: that wait once timed out in a full suite run (not
+    # reproduced since); a timeout now says what was shown.
+    def all_shown():
+        assert page.thumbnails.shown == {"cat": 3, "dog": 3}
+
+    qtbot.waitUntil(all_shown, timeout=WORK_MS)
 
 
 def test_a_dropped_image_file_goes_to_predict_and_leaves_the_dataset(window, page, tmp_path):
