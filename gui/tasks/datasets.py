@@ -136,9 +136,9 @@ def scan_dataset_into_cache(source: str | Path, settings: Mapping[str, Any],
 
 
 def decode_thumbnails(groups, size: int, context) -> None:
-    """Job: decode each group's images (netlib.data.decode_thumbnail, the decoder training
-    uses, at a thumbnail's scale) and report `(class name, class size, [(path, QImage or the ImageError)])` per
-    class, as it goes."""
+    """Job: decode each group's images (netlib.data.decode_thumbnail: the decoder training
+    uses, at a thumbnail's scale) and report `(class name, class size, [(path, QImage or
+    the ImageError)])` per class, as it goes."""
     from netlib.data import ImageError
 
     for name, class_size, paths in groups:
